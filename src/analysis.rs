@@ -1,0 +1,264 @@
+//! Text analysis: the language analyzer (elisions, stop and question words, accent folding,
+//! stemming) and the unstemmed "exact" analyzer used for exact-form boosting and typo tolerance.
+//!
+//! Order matters (see `shared/notes/retrieval.md`): stop words are removed on the accented,
+//! lowercased form, then accents are folded, then the stemmer runs. Stemming before folding would
+//! leave accent-less queries unmatched (`activité` → `activ`, `activite` → `activit`).
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer,
+};
+
+/// Tokenizer name of the stemmed field.
+pub const STEMMED_TOKENIZER: &str = "coverage_stemmed";
+/// Tokenizer name of the exact (unstemmed, folded) field.
+pub const EXACT_TOKENIZER: &str = "coverage_exact";
+
+/// Bumped whenever the analysis pipeline changes in a way that changes indexed terms.
+const PIPELINE_VERSION: u32 = 1;
+
+/// Language codes accepted by `language` in the config.
+pub const SUPPORTED_LANGUAGES: &[&str] = &[
+    "fr", "en", "de", "es", "it", "pt", "nl", "da", "fi", "hu", "no", "ro", "ru", "sv", "tr", "ar",
+    "el", "ta",
+];
+
+/// Maps a config language code to tantivy's stemmer language.
+pub fn stemmer_language(code: &str) -> Option<Language> {
+    Some(match code {
+        "fr" => Language::French,
+        "en" => Language::English,
+        "de" => Language::German,
+        "es" => Language::Spanish,
+        "it" => Language::Italian,
+        "pt" => Language::Portuguese,
+        "nl" => Language::Dutch,
+        "da" => Language::Danish,
+        "fi" => Language::Finnish,
+        "hu" => Language::Hungarian,
+        "no" => Language::Norwegian,
+        "ro" => Language::Romanian,
+        "ru" => Language::Russian,
+        "sv" => Language::Swedish,
+        "tr" => Language::Turkish,
+        "ar" => Language::Arabic,
+        "el" => Language::Greek,
+        "ta" => Language::Tamil,
+        _ => return None,
+    })
+}
+
+/// Words that tantivy's French list lacks: elided forms (`jusqu'`, `lorsqu'`), question words that
+/// are noise in a question, and accent-free spellings of accented stop words so that a query typed
+/// without accents drops them too.
+const FRENCH_EXTRA_STOP_WORDS: &[&str] = &[
+    "jusqu", "lorsqu", "puisqu", "quoiqu", "quelqu", "presqu", "pourquoi", "comment", "quand",
+    "combien", "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "lesquels",
+    "lesquelles", "quoi", "où", "ou", "est-ce", "a", "ete", "etre", "etait", "etaient", "etant",
+    "etes", "meme", "deja", "cela", "ceci", "ça", "ca", "celui", "celle", "ceux", "celles", "dont",
+    "selon", "t", "il", "ils", "elle", "elles", "y", "d", "l", "s", "n", "qu", "c", "j", "m",
+    "donc", "alors", "aussi", "ainsi", "fait", "faire", "sont", "être", "avoir", "peut", "doit",
+    "tout", "tous", "toute", "toutes", "très", "tres", "plus", "moins",
+];
+
+/// English question words, absent from tantivy's short English list.
+const ENGLISH_EXTRA_STOP_WORDS: &[&str] = &[
+    "what", "why", "how", "when", "where", "who", "whom", "which", "whose", "does", "did", "do",
+    "has", "have", "had", "its", "about", "from", "was", "were", "been", "i", "you", "he", "she",
+    "we", "me", "my", "our", "his", "her", "can", "could", "would", "should",
+];
+
+/// The two analyzers of a language.
+#[derive(Clone)]
+pub struct Analyzers {
+    /// Stop words, folding, stemming: the main retrieval field.
+    pub stemmed: TextAnalyzer,
+    /// Lowercase and folding only: exact-form boosting, phrases and typo tolerance.
+    pub exact: TextAnalyzer,
+    /// Identifies the analysis, stems included; stored beside the index.
+    pub version: String,
+}
+
+impl std::fmt::Debug for Analyzers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzers")
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// A query token seen by both analyzers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalyzedToken {
+    /// Lowercased, accent-folded surface form.
+    pub exact: String,
+    /// Stem, or `None` for a stop word.
+    pub stem: Option<String>,
+    /// Token position (counting stop words).
+    pub position: usize,
+    /// Byte range in the analyzed text.
+    pub offset: (usize, usize),
+}
+
+impl Analyzers {
+    /// Builds the analyzers for a language code (already validated by the config).
+    pub fn new(language: &str, extra_stop_words: &[String]) -> Analyzers {
+        let lang = stemmer_language(language).unwrap_or(Language::French);
+        let mut extras: Vec<String> = extra_stop_words.iter().map(|w| w.to_lowercase()).collect();
+        let builtin: &[&str] = match language {
+            "fr" => FRENCH_EXTRA_STOP_WORDS,
+            "en" => ENGLISH_EXTRA_STOP_WORDS,
+            _ => &[],
+        };
+        extras.extend(builtin.iter().map(|w| w.to_string()));
+        extras.sort();
+        extras.dedup();
+
+        let base = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(48))
+            .filter(LowerCaser);
+        let stemmed = match StopWordFilter::new(lang) {
+            Some(stop) => base
+                .filter(stop)
+                .filter(StopWordFilter::remove(extras.clone()))
+                .filter(AsciiFoldingFilter)
+                .filter(Stemmer::new(lang))
+                .build(),
+            None => base
+                .filter(StopWordFilter::remove(extras.clone()))
+                .filter(AsciiFoldingFilter)
+                .filter(Stemmer::new(lang))
+                .build(),
+        };
+        let exact = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(48))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .build();
+        let mut analyzers = Analyzers {
+            stemmed,
+            exact,
+            version: String::new(),
+        };
+        analyzers.version = analyzers.fingerprint(language, &extras);
+        analyzers
+    }
+
+    /// A version string that changes when the pipeline, the language, the stop words, or the
+    /// stemmer's output changes (a `cargo update` of the stemmer crate can change stems under an
+    /// existing index, so the stems of probe words are part of it).
+    fn fingerprint(&mut self, language: &str, extras: &[String]) -> String {
+        const PROBES: &str = "Activités nationales françaises, gouvernement, ministères, \
+            surveillance massive, allégations, entreprises technologiques, l'informatique, \
+            running quickly organizations nations généralement conséquences";
+        let stems: Vec<String> = self
+            .analyze(PROBES)
+            .into_iter()
+            .map(|t| format!("{}:{}", t.exact, t.stem.unwrap_or_default()))
+            .collect();
+        let material = format!("{PIPELINE_VERSION}|{language}|{}|{}", extras.join(","), stems.join(","));
+        format!("{PIPELINE_VERSION}-{language}-{}", crate::text::short_hash(&material))
+    }
+
+    /// Registers both analyzers on an index. Must be done after every `Index::open`, since an
+    /// opened index starts with the default tokenizer manager.
+    pub fn register(&self, index: &tantivy::Index) {
+        let manager = index.tokenizers();
+        manager.register(STEMMED_TOKENIZER, self.stemmed.clone());
+        manager.register(EXACT_TOKENIZER, self.exact.clone());
+    }
+
+    /// Analyzes text with both analyzers and pairs the results by position.
+    pub fn analyze(&mut self, text: &str) -> Vec<AnalyzedToken> {
+        let mut tokens: Vec<AnalyzedToken> = Vec::new();
+        {
+            let mut stream = self.exact.token_stream(text);
+            while stream.advance() {
+                let t = stream.token();
+                tokens.push(AnalyzedToken {
+                    exact: t.text.clone(),
+                    stem: None,
+                    position: t.position,
+                    offset: (t.offset_from, t.offset_to),
+                });
+            }
+        }
+        let mut stream = self.stemmed.token_stream(text);
+        let mut cursor = 0;
+        while stream.advance() {
+            let t = stream.token();
+            while cursor < tokens.len() && tokens[cursor].position < t.position {
+                cursor += 1;
+            }
+            if let Some(token) = tokens.get_mut(cursor) {
+                if token.position == t.position && !t.text.is_empty() {
+                    token.stem = Some(t.text.clone());
+                }
+            }
+        }
+        tokens
+    }
+
+    /// Stems of a text, stop words removed.
+    pub fn stems(&mut self, text: &str) -> Vec<String> {
+        self.analyze(text).into_iter().filter_map(|t| t.stem).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fr() -> Analyzers {
+        Analyzers::new("fr", &[])
+    }
+
+    #[test]
+    fn accents_do_not_matter() {
+        let mut a = fr();
+        assert_eq!(a.stems("activité israélienne"), a.stems("activite israelienne"));
+        assert_eq!(a.stems("Défense"), a.stems("defense"));
+    }
+
+    #[test]
+    fn elisions_stop_words_and_question_words_are_dropped() {
+        let mut a = fr();
+        let stems = a.stems("Pourquoi l’entreprise a-t-elle suspendu jusqu'à quand ses services ?");
+        assert_eq!(stems, a.stems("entreprise suspendu services"));
+        assert!(!stems.iter().any(|s| s == "l" || s == "pourquoi" || s == "quand"));
+    }
+
+    #[test]
+    fn stemming_groups_inflections() {
+        let mut a = fr();
+        assert_eq!(a.stems("surveillances"), a.stems("surveillance"));
+        assert_eq!(a.stems("entreprises"), a.stems("entreprise"));
+    }
+
+    #[test]
+    fn exact_forms_keep_stop_words_and_positions() {
+        let mut a = fr();
+        let tokens = a.analyze("la Défense");
+        assert_eq!(tokens.len(), 2);
+        assert_eq!(tokens[0].exact, "la");
+        assert_eq!(tokens[0].stem, None);
+        assert_eq!(tokens[1].exact, "defense");
+        assert!(tokens[1].stem.is_some());
+        assert_eq!(tokens[1].position, 1);
+    }
+
+    #[test]
+    fn version_depends_on_language_and_stop_words() {
+        let fr = fr().version;
+        assert_eq!(fr, Analyzers::new("fr", &[]).version);
+        assert_ne!(fr, Analyzers::new("en", &[]).version);
+        assert_ne!(fr, Analyzers::new("fr", &["microsoft".into()]).version);
+    }
+
+    #[test]
+    fn other_languages_stem_too() {
+        let mut en = Analyzers::new("en", &[]);
+        assert_eq!(en.stems("Why were the organizations running?"), en.stems("organization run"));
+    }
+}

@@ -1,0 +1,261 @@
+//! Settings, read from `config/coverage-bot.toml`. Every field has a default, so a missing file at
+//! the default path is not an error: a fresh clone works with no setup.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{CoreError, Result};
+
+/// The default location of the config file, relative to the working directory.
+pub const DEFAULT_CONFIG_PATH: &str = "config/coverage-bot.toml";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Analyzer language: `fr` (default) or any tantivy stemmer language code (`en`, `de`, `es`, ...).
+    pub language: String,
+    /// Corpus loading.
+    pub corpus: CorpusConfig,
+    /// Index location.
+    pub index: IndexConfig,
+    /// Search and quoting.
+    pub search: SearchConfig,
+    /// Boilerplate detection.
+    pub boilerplate: BoilerplateConfig,
+    /// Discord bot behaviour.
+    pub discord: DiscordConfig,
+}
+
+/// Where the articles are and which files count.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorpusConfig {
+    /// Folder holding the articles.
+    pub dir: PathBuf,
+    /// Files larger than this many bytes are skipped and reported.
+    pub max_file_bytes: u64,
+}
+
+/// Where the index lives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IndexConfig {
+    /// Data folder for the on-disk index (git-ignored).
+    pub dir: PathBuf,
+    /// Memory budget of the index writer, in megabytes.
+    pub writer_memory_mb: usize,
+}
+
+/// Ranking, quoting and abstention.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Hits returned when the caller does not ask for a number.
+    pub default_results: usize,
+    /// Longest quote, in characters.
+    pub max_quote_chars: usize,
+    /// Abstain when the best passage covers less than this share of the question's information
+    /// (IDF-weighted share of its informative terms, 0..1).
+    pub min_coverage: f32,
+    /// Paragraphs longer than this many characters are split into windows of sentences.
+    pub max_passage_chars: usize,
+    /// Extra stop words for the configured language (question words are built in for fr and en).
+    pub extra_stop_words: Vec<String>,
+}
+
+/// Boilerplate patterns: case- and accent-insensitive regular expressions matched against each
+/// paragraph. A matching paragraph is kept in the article but never indexed or quoted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BoilerplateConfig {
+    /// Replaces the built-in French and English patterns when set.
+    pub patterns: Vec<String>,
+    /// Added to the patterns.
+    pub extra_patterns: Vec<String>,
+}
+
+/// Discord behaviour (the token is never here: it comes from the environment or `.env`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscordConfig {
+    /// Register commands in this guild only (instant), instead of globally.
+    pub guild_id: Option<u64>,
+    /// Whether `/ask` answers publicly by default. When false it gives an ephemeral preview with a
+    /// "Post publicly" button.
+    pub public_by_default: bool,
+    /// Per-user cooldown of `/ask` and "Find sources", in seconds (0 disables it).
+    pub ask_cooldown_seconds: u64,
+    /// If not empty, the bot answers only in these channels.
+    pub allowed_channels: Vec<u64>,
+    /// How long the buttons of a reply keep working, in seconds.
+    pub button_timeout_seconds: u64,
+    /// Watch the corpus folder and reindex on change.
+    pub watch_corpus: bool,
+    /// Quiet period before a corpus change triggers a reindex, in milliseconds.
+    pub reindex_debounce_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            language: "fr".to_string(),
+            corpus: CorpusConfig::default(),
+            index: IndexConfig::default(),
+            search: SearchConfig::default(),
+            boilerplate: BoilerplateConfig::default(),
+            discord: DiscordConfig::default(),
+        }
+    }
+}
+
+impl Default for CorpusConfig {
+    fn default() -> Self {
+        CorpusConfig {
+            dir: PathBuf::from("corpus"),
+            max_file_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        IndexConfig {
+            dir: PathBuf::from("data/index"),
+            writer_memory_mb: 100,
+        }
+    }
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            default_results: 3,
+            max_quote_chars: 500,
+            min_coverage: 0.45,
+            max_passage_chars: 700,
+            extra_stop_words: Vec::new(),
+        }
+    }
+}
+
+impl Default for BoilerplateConfig {
+    fn default() -> Self {
+        BoilerplateConfig {
+            patterns: crate::clean::DEFAULT_PATTERNS
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
+            extra_patterns: Vec::new(),
+        }
+    }
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            guild_id: None,
+            public_by_default: false,
+            ask_cooldown_seconds: 5,
+            allowed_channels: Vec::new(),
+            button_timeout_seconds: 900,
+            watch_corpus: true,
+            reindex_debounce_ms: 2000,
+        }
+    }
+}
+
+impl Config {
+    /// Parses a config from TOML text.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| CoreError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    /// Loads the config file. A missing file is an error only when `required` (the user named it).
+    pub fn load(path: &Path, required: bool) -> Result<Config> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::from_toml(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
+            Err(e) => Err(CoreError::Config {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn validate(&self, path: &Path) -> Result<()> {
+        let fail = |message: String| {
+            Err(CoreError::Config {
+                path: path.to_path_buf(),
+                message,
+            })
+        };
+        if crate::analysis::stemmer_language(&self.language).is_none() {
+            return fail(format!(
+                "unknown language {:?}; use one of {}",
+                self.language,
+                crate::analysis::SUPPORTED_LANGUAGES.join(", ")
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.search.min_coverage) {
+            return fail("search.min_coverage must be between 0 and 1".into());
+        }
+        if self.search.max_quote_chars < 80 {
+            return fail("search.max_quote_chars must be at least 80".into());
+        }
+        if self.search.default_results == 0 || self.search.default_results > 10 {
+            return fail("search.default_results must be between 1 and 10".into());
+        }
+        for pattern in self.boilerplate.all_patterns() {
+            if let Err(e) = regex::Regex::new(&pattern) {
+                return fail(format!("bad boilerplate pattern {pattern:?}: {e}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl BoilerplateConfig {
+    /// The effective pattern list.
+    pub fn all_patterns(&self) -> Vec<String> {
+        self.patterns
+            .iter()
+            .chain(self.extra_patterns.iter())
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_config_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CONFIG_PATH);
+        let config = Config::load(&path, true).expect("example config must parse");
+        assert_eq!(config.language, "fr");
+    }
+
+    #[test]
+    fn unknown_keys_and_languages_are_rejected() {
+        let p = Path::new("x.toml");
+        assert!(Config::from_toml("langage = \"fr\"", p).is_err());
+        assert!(Config::from_toml("language = \"klingon\"", p).is_err());
+        assert!(Config::from_toml("[boilerplate]\nextra_patterns = [\"(\"]", p).is_err());
+        assert!(Config::from_toml("language = \"en\"", p).is_ok());
+    }
+
+    #[test]
+    fn missing_default_file_gives_defaults() {
+        let config = Config::load(Path::new("/nonexistent/x.toml"), false).unwrap();
+        assert_eq!(config.search.max_quote_chars, 500);
+        assert!(Config::load(Path::new("/nonexistent/x.toml"), true).is_err());
+    }
+}

@@ -1,0 +1,27 @@
+//! coverage-bot: answers questions about a corpus of news articles with verbatim, checkable
+//! quotes. This crate is the retrieval core (corpus loading and cleaning, passages, the analyzer,
+//! the index, search, quotes and citations), the pure renderer shared by the CLI and Discord, and
+//! the Discord bot in [`bot`], the only module that knows about Discord.
+
+pub mod analysis;
+pub mod bot;
+pub mod clean;
+pub mod config;
+pub mod corpus;
+pub mod error;
+pub mod eval;
+pub mod index;
+pub mod library;
+pub mod passage;
+pub mod quote;
+pub mod render;
+pub mod search;
+pub mod sentence;
+pub mod source;
+pub mod text;
+
+pub use config::Config;
+pub use error::{CoreError, Result};
+pub use library::{Library, OpenOutcome, ReindexOutcome, Status};
+pub use search::{Hit, SearchResult};
+pub use source::SourceView;

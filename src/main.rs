@@ -1,0 +1,218 @@
+//! The `coverage-bot` command line: a thin dispatch over the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use coverage_bot::config::{Config, DEFAULT_CONFIG_PATH};
+use coverage_bot::{render, CoreError, Library};
+
+/// Answers questions about a news corpus with verbatim, checkable quotes.
+#[derive(Parser)]
+#[command(name = "coverage-bot", version, about)]
+struct Cli {
+    /// Config file (default: config/coverage-bot.toml; a missing default file means defaults).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Corpus folder (overrides the config).
+    #[arg(long, global = true)]
+    corpus: Option<PathBuf>,
+    /// Index data folder (overrides the config).
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ask a question; prints the best passages, quoted verbatim with their citations.
+    Ask {
+        /// The question (several words are joined).
+        #[arg(required = true)]
+        question: Vec<String>,
+        /// Number of results (1-10).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=10))]
+        top: u8,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an article, or one paragraph of it, with its citation.
+    Source {
+        /// Corpus file name, e.g. 004_86712a85089916e0.txt
+        file: String,
+        /// Paragraph number (1-based).
+        #[arg(long)]
+        paragraph: Option<usize>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the articles of the corpus and any skipped files.
+    Sources {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the index if needed (or always, with --rebuild) and print its status.
+    Index {
+        /// Rebuild even if the corpus did not change.
+        #[arg(long)]
+        rebuild: bool,
+    },
+    /// Evaluate retrieval on a JSONL question set.
+    Eval {
+        /// Question file: {"id", "question", "sources", "answers", "kind"?} per line.
+        questions: PathBuf,
+        /// Results considered per question.
+        #[arg(long, default_value_t = 3)]
+        top: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the Discord bot (needs DISCORD_TOKEN in the environment or .env).
+    Serve,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let serving = matches!(cli.command, Command::Serve);
+    init_logging(if serving { "info" } else { "warn" });
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            exit_code_for(&error)
+        }
+    }
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// 2 for usage and configuration problems, 1 otherwise.
+fn exit_code_for(error: &anyhow::Error) -> ExitCode {
+    match error.downcast_ref::<CoreError>() {
+        Some(CoreError::Config { .. }) | Some(CoreError::Corpus { .. }) => ExitCode::from(2),
+        _ if error.downcast_ref::<coverage_bot::bot::StartError>().is_some() => ExitCode::from(2),
+        _ => ExitCode::from(1),
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let (path, required) = match &cli.config {
+        Some(path) => (path.clone(), true),
+        None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
+    };
+    let mut config = Config::load(&path, required)?;
+    if let Some(corpus) = &cli.corpus {
+        config.corpus.dir = corpus.clone();
+    }
+    if let Some(data) = &cli.data {
+        config.index.dir = data.clone();
+    }
+    Ok(config)
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(&cli)?;
+    if let Command::Serve = cli.command {
+        let _ = dotenvy::dotenv();
+        coverage_bot::bot::serve_blocking(config)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (library, _) = Library::open(config)?;
+    match cli.command {
+        Command::Ask { question, top, json } => {
+            let question = question.join(" ");
+            let result = library.search(&question, top as usize)?;
+            if json {
+                print_json(&serde_json::json!({
+                    "query": result.query,
+                    "abstained": result.abstained,
+                    "nearest": result.nearest.iter().map(|(f, t)| serde_json::json!({"source": f, "title": t})).collect::<Vec<_>>(),
+                    "hits": result.hits,
+                }))?;
+            } else {
+                print!("{}", render::answer_text(&result, std::io::stdout().is_terminal()));
+            }
+            Ok(if result.abstained { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Source { file, paragraph, json } => match library.source(&file, paragraph) {
+            Ok(view) => {
+                if json {
+                    print_json(&view)?;
+                } else {
+                    print!("{}", render::source_text(&view));
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(CoreError::UnknownSource { requested, suggestions }) => {
+                eprintln!("error: no article named {requested:?} in the corpus.");
+                if !suggestions.is_empty() {
+                    eprintln!("closest names: {}", suggestions.join(", "));
+                }
+                eprintln!("run `coverage-bot sources` to list the articles.");
+                Ok(ExitCode::from(1))
+            }
+            Err(e @ CoreError::UnknownParagraph { .. }) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(e.into()),
+        },
+        Command::Sources { json } => {
+            let status = library.status();
+            if json {
+                print_json(&serde_json::json!({"articles": library.sources(), "skipped": status.skipped}))?;
+            } else {
+                print!("{}", render::sources_text(&library.sources(), &status.skipped));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Index { rebuild } => {
+            if rebuild {
+                library.reindex(true)?;
+            }
+            let status = library.status();
+            println!(
+                "{} articles, {} passages, {} skipped; built in {} ms; analyzer {}",
+                status.articles, status.passages, status.skipped.len(), status.build_millis, status.analyzer_version
+            );
+            for s in &status.skipped {
+                println!("  skipped {}: {}", s.file, s.reason);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { questions, top, json } => {
+            let set = coverage_bot::eval::read_questions(&questions)?;
+            let mut outcomes = Vec::with_capacity(set.len());
+            for q in &set {
+                let result = library.search(&q.question, top.max(1))?;
+                outcomes.push(coverage_bot::eval::judge(q, &result, top.max(1)));
+            }
+            let report = coverage_bot::eval::report(outcomes);
+            if json {
+                print_json(&report)?;
+            } else {
+                print!("{}", report.to_table());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => Ok(ExitCode::SUCCESS),
+    }
+}

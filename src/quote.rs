@@ -1,0 +1,296 @@
+//! Quote extraction: one to three whole sentences of a passage that best answer the question,
+//! verbatim, with the matched words located for bold rendering.
+
+use std::collections::HashSet;
+
+use crate::analysis::Analyzers;
+use crate::sentence::split_sentences;
+
+/// One informative term of a question, with the forms that count as a match.
+#[derive(Debug, Clone)]
+pub struct QueryTerm {
+    /// Stem of the question's word.
+    pub stem: String,
+    /// Other stems that match it: typo corrections found in the index.
+    pub alt_stems: Vec<String>,
+    /// Inverse document frequency: the term's weight.
+    pub idf: f32,
+}
+
+/// Matches passage tokens against a question's terms.
+#[derive(Debug, Clone, Default)]
+pub struct TermMatcher {
+    /// The question's informative terms.
+    pub terms: Vec<QueryTerm>,
+}
+
+impl TermMatcher {
+    /// Index of the term a stem matches, if any.
+    pub fn term_of(&self, stem: &str) -> Option<usize> {
+        self.terms
+            .iter()
+            .position(|t| t.stem == stem || t.alt_stems.iter().any(|a| a == stem))
+    }
+
+    /// Total weight of all terms.
+    pub fn total_weight(&self) -> f32 {
+        self.terms.iter().map(|t| t.idf).sum()
+    }
+
+    /// Matched term indices and matched byte ranges in `text`.
+    pub fn matches(&self, analyzers: &mut Analyzers, text: &str) -> (HashSet<usize>, Vec<(usize, usize)>) {
+        let mut found = HashSet::new();
+        let mut ranges = Vec::new();
+        for token in analyzers.analyze(text) {
+            if let Some(stem) = &token.stem {
+                if let Some(i) = self.term_of(stem) {
+                    found.insert(i);
+                    ranges.push(token.offset);
+                }
+            }
+        }
+        (found, ranges)
+    }
+
+    /// Weight of a set of matched terms.
+    pub fn weight(&self, found: &HashSet<usize>) -> f32 {
+        found.iter().map(|&i| self.terms[i].idf).sum()
+    }
+}
+
+/// A quote inside a passage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quote {
+    /// Byte range in the passage text.
+    pub start: usize,
+    /// End of the byte range in the passage text.
+    pub end: usize,
+    /// Matched words, as byte ranges relative to the quote start.
+    pub highlights: Vec<(usize, usize)>,
+    /// Whether the quote starts inside a sentence (a single sentence longer than the limit).
+    pub cut_start: bool,
+    /// Whether the quote ends inside a sentence.
+    pub cut_end: bool,
+}
+
+struct ScoredSentence {
+    start: usize,
+    end: usize,
+    chars: usize,
+    found: HashSet<usize>,
+    ranges: Vec<(usize, usize)>,
+}
+
+/// Chooses the quote. `quotable_start` excludes an attached heading. The window starts from the
+/// sentence with the most question weight and grows by neighbours that add new question terms;
+/// a short result gets the following sentence as context. At most three sentences and
+/// `max_chars` characters.
+pub fn extract_quote(
+    passage: &str,
+    quotable_start: usize,
+    matcher: &TermMatcher,
+    analyzers: &mut Analyzers,
+    max_chars: usize,
+) -> Quote {
+    let quotable_start = quotable_start.min(passage.len());
+    let body = &passage[quotable_start..];
+    let sentences: Vec<ScoredSentence> = split_sentences(body)
+        .into_iter()
+        .map(|(s, e)| {
+            let (s, e) = (s + quotable_start, e + quotable_start);
+            let (found, ranges) = matcher.matches(analyzers, &passage[s..e]);
+            ScoredSentence {
+                start: s,
+                end: e,
+                chars: passage[s..e].chars().count(),
+                found,
+                ranges: ranges.into_iter().map(|(a, b)| (a + s, b + s)).collect(),
+            }
+        })
+        .collect();
+    if sentences.is_empty() {
+        return Quote {
+            start: quotable_start,
+            end: passage.len(),
+            highlights: Vec::new(),
+            cut_start: false,
+            cut_end: false,
+        };
+    }
+    let anchor = (0..sentences.len())
+        .max_by(|&a, &b| {
+            let wa = matcher.weight(&sentences[a].found);
+            let wb = matcher.weight(&sentences[b].found);
+            wa.partial_cmp(&wb)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.cmp(&a))
+        })
+        .unwrap_or(0);
+    if sentences[anchor].chars > max_chars {
+        return cut_long_sentence(passage, &sentences[anchor], max_chars);
+    }
+    let (mut first, mut last) = (anchor, anchor);
+    let mut covered: HashSet<usize> = sentences[anchor].found.clone();
+    let mut chars = sentences[anchor].chars;
+    let fits = |chars: usize, extra: usize| chars + 1 + extra <= max_chars;
+    while last - first < 2 {
+        let gain = |i: usize| -> f32 {
+            let new: HashSet<usize> = sentences[i].found.difference(&covered).copied().collect();
+            matcher.weight(&new)
+        };
+        let left = (first > 0 && fits(chars, sentences[first - 1].chars)).then(|| (gain(first - 1), first - 1));
+        let right = (last + 1 < sentences.len() && fits(chars, sentences[last + 1].chars))
+            .then(|| (gain(last + 1), last + 1));
+        let best = match (left, right) {
+            (Some(l), Some(r)) => Some(if l.0 > r.0 { l } else { r }),
+            (l, r) => l.or(r),
+        };
+        let Some((weight, index)) = best else { break };
+        if weight <= 0.0 {
+            break;
+        }
+        covered.extend(sentences[index].found.iter().copied());
+        chars += 1 + sentences[index].chars;
+        if index < first {
+            first = index;
+        } else {
+            last = index;
+        }
+    }
+    // A very short quote reads better with the sentence that follows it.
+    if chars < 160 && last - first < 2 {
+        if last + 1 < sentences.len() && fits(chars, sentences[last + 1].chars) {
+            last += 1;
+        } else if first > 0 && fits(chars, sentences[first - 1].chars) {
+            first -= 1;
+        }
+    }
+    let start = sentences[first].start;
+    let end = sentences[last].end;
+    let highlights = sentences[first..=last]
+        .iter()
+        .flat_map(|s| s.ranges.iter().map(|&(a, b)| (a - start, b - start)))
+        .collect();
+    Quote {
+        start,
+        end,
+        highlights,
+        cut_start: false,
+        cut_end: false,
+    }
+}
+
+/// A sentence over the limit: keep the `max_chars` window with the most matches, cut at spaces.
+fn cut_long_sentence(passage: &str, sentence: &ScoredSentence, max_chars: usize) -> Quote {
+    let text = &passage[sentence.start..sentence.end];
+    let budget = max_chars.saturating_sub(2).max(1);
+    let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+    let mut best = (0usize, 0usize);
+    let mut best_count = -1i64;
+    let mut s = 0;
+    while s < boundaries.len() {
+        let e = (s + budget).min(boundaries.len() - 1);
+        let (bs, be) = (boundaries[s] + sentence.start, boundaries[e] + sentence.start);
+        let count = sentence.ranges.iter().filter(|&&(a, b)| a >= bs && b <= be).count() as i64;
+        if count > best_count {
+            best_count = count;
+            best = (boundaries[s], boundaries[e]);
+        }
+        if e == boundaries.len() - 1 {
+            break;
+        }
+        s += (budget / 4).max(1);
+    }
+    let (mut a, mut b) = best;
+    if a > 0 {
+        if let Some(space) = text[a..b].find(' ') {
+            a += space + 1;
+        }
+    }
+    if b < text.len() {
+        if let Some(space) = text[a..b].rfind(' ') {
+            b = a + space;
+        }
+    }
+    let start = sentence.start + a;
+    let end = sentence.start + b;
+    let highlights = sentence
+        .ranges
+        .iter()
+        .filter(|&&(x, y)| x >= start && y <= end)
+        .map(|&(x, y)| (x - start, y - start))
+        .collect();
+    Quote {
+        start,
+        end,
+        highlights,
+        cut_start: a > 0,
+        cut_end: b < text.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(analyzers: &mut Analyzers, words: &str) -> TermMatcher {
+        TermMatcher {
+            terms: analyzers
+                .stems(words)
+                .into_iter()
+                .map(|stem| QueryTerm {
+                    stem,
+                    alt_stems: Vec::new(),
+                    idf: 1.0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn picks_the_sentence_with_the_question_terms_and_highlights_them() {
+        let mut a = Analyzers::new("fr", &[]);
+        let passage = "Le ciel est bleu ce matin sur toute la région parisienne. Microsoft a suspendu ses services Azure pour le ministère. Les marchés sont calmes.";
+        let m = matcher(&mut a, "services suspendu");
+        let q = extract_quote(passage, 0, &m, &mut a, 500);
+        let quote = &passage[q.start..q.end];
+        assert!(quote.starts_with("Microsoft a suspendu"));
+        let bold: Vec<&str> = q.highlights.iter().map(|&(s, e)| &quote[s..e]).collect();
+        assert_eq!(bold, vec!["suspendu", "services"]);
+    }
+
+    #[test]
+    fn quotes_are_whole_sentences_within_the_limit() {
+        let mut a = Analyzers::new("fr", &[]);
+        let sentence = "Une phrase qui parle de cloud et de données personnelles stockées. ";
+        let passage = sentence.repeat(12);
+        let m = matcher(&mut a, "cloud données");
+        let q = extract_quote(&passage, 0, &m, &mut a, 200);
+        let quote = &passage[q.start..q.end];
+        assert!(quote.chars().count() <= 200);
+        assert!(quote.ends_with('.') && quote.starts_with("Une"));
+    }
+
+    #[test]
+    fn an_overlong_sentence_is_cut_at_spaces_around_the_matches() {
+        let mut a = Analyzers::new("fr", &[]);
+        let passage = format!("{} Westminster {}.", "mot ".repeat(200), "mot ".repeat(200));
+        let m = matcher(&mut a, "Westminster");
+        let q = extract_quote(&passage, 0, &m, &mut a, 100);
+        let quote = &passage[q.start..q.end];
+        assert!(quote.contains("Westminster"));
+        assert!(quote.chars().count() <= 100);
+        assert!(q.cut_start && q.cut_end);
+        assert!(!quote.starts_with(' ') && !quote.ends_with(' '));
+    }
+
+    #[test]
+    fn headings_before_quotable_text_are_not_quoted() {
+        let mut a = Analyzers::new("fr", &[]);
+        let passage = "Conclusion sur Microsoft\nMicrosoft réaffirme son engagement envers la confidentialité.";
+        let m = matcher(&mut a, "Microsoft");
+        let start = passage.find('\n').unwrap() + 1;
+        let q = extract_quote(passage, start, &m, &mut a, 500);
+        assert_eq!(&passage[q.start..q.end], &passage[start..]);
+    }
+}

@@ -1,0 +1,442 @@
+//! Search: builds a tantivy query from analyzed tokens (never from user syntax), ranks passages,
+//! decides whether to abstain, and extracts quotes.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Searcher, TantivyDocument, Term};
+
+use crate::analysis::{AnalyzedToken, Analyzers};
+use crate::config::SearchConfig;
+use crate::index::Snapshot;
+use crate::quote::{extract_quote, QueryTerm, TermMatcher};
+use crate::text::strip_controls;
+
+/// Longest question text analyzed, in characters. Longer input (a pasted message) is cut: the
+/// first part carries enough terms, and the cost of a query stays bounded.
+pub const MAX_QUERY_CHARS: usize = 4000;
+/// Most informative terms kept from one question.
+const MAX_TERMS: usize = 32;
+
+/// Boosts of the query clauses, relative to a stemmed body match.
+const TITLE_BOOST: f32 = 0.3;
+const EXACT_BOOST: f32 = 0.25;
+const TYPO_BOOST: f32 = 0.8;
+const QUOTED_PHRASE_BOOST: f32 = 2.0;
+const ADJACENT_PAIR_BOOST: f32 = 0.4;
+
+/// One answer passage.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hit {
+    /// Corpus file name.
+    pub source: String,
+    /// Article title.
+    pub title: String,
+    /// 1-based paragraph number.
+    pub paragraph: usize,
+    /// The quote: whole sentences, verbatim from the file.
+    pub quote: String,
+    /// The full passage the quote comes from.
+    pub passage: String,
+    /// Ranking score.
+    pub score: f32,
+    /// Short hash of the passage text.
+    pub hash: String,
+    /// Byte range of the passage in the file.
+    pub byte_start: usize,
+    /// End of the passage's byte range.
+    pub byte_end: usize,
+    /// Byte range of the quote in the file.
+    pub quote_start: usize,
+    /// End of the quote's byte range.
+    pub quote_end: usize,
+    /// Matched words, as byte ranges inside `quote`.
+    pub highlights: Vec<(usize, usize)>,
+    /// The quote starts inside a sentence (an overlong sentence was cut).
+    pub quote_cut_start: bool,
+    /// The quote ends inside a sentence.
+    pub quote_cut_end: bool,
+    /// Outlet, when known.
+    pub outlet: Option<String>,
+    /// URL, when known.
+    pub url: Option<String>,
+}
+
+/// Why a search abstained.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Abstention {
+    /// The question has no searchable word (empty, punctuation, only stop words).
+    NoTerms,
+    /// No passage covers enough of the question.
+    NotCovered,
+}
+
+/// The outcome of a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResult {
+    /// The question as given.
+    pub query: String,
+    /// Whether the corpus holds no relevant passage.
+    pub abstained: bool,
+    /// Why it abstained.
+    pub abstention: Option<Abstention>,
+    /// Ranked hits (empty when abstained).
+    pub hits: Vec<Hit>,
+    /// Hits past the requested number, for "more results" paging.
+    #[serde(skip)]
+    pub more: Vec<Hit>,
+    /// Nearest articles (file, title), shown when abstaining.
+    pub nearest: Vec<(String, String)>,
+    /// Share of the question's weight covered by the best passage.
+    pub coverage: f32,
+}
+
+/// A question turned into a query and a matcher.
+struct Prepared {
+    query: Box<dyn Query>,
+    matcher: TermMatcher,
+}
+
+/// BM25's inverse document frequency, as tantivy computes it.
+fn idf(doc_freq: u64, docs: u64) -> f32 {
+    let n = docs as f32;
+    let df = doc_freq as f32;
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// Extracts the spans in double quotes (`"…"`, `« … »`, `“…”`), which are boosted as phrases.
+pub fn quoted_spans(text: &str) -> Vec<&str> {
+    let mut spans = Vec::new();
+    let pairs = [('"', '"'), ('«', '»'), ('“', '”')];
+    for (open, close) in pairs {
+        let mut rest = text;
+        while let Some(s) = rest.find(open) {
+            let after = &rest[s + open.len_utf8()..];
+            let Some(e) = after.find(close) else { break };
+            let span = after[..e].trim();
+            if !span.is_empty() {
+                spans.push(span);
+            }
+            rest = &after[e + close.len_utf8()..];
+        }
+    }
+    spans
+}
+
+/// Dictionary terms of `field` within the typo distance of `word`, with their document counts.
+fn typo_candidates(searcher: &Searcher, field: tantivy::schema::Field, word: &str) -> Vec<(String, u64)> {
+    let length = word.chars().count();
+    // Typo budget as in Meilisearch: none under 5 letters, 1 from 5, 2 from 9.
+    let distance = match length {
+        0..=4 => return Vec::new(),
+        5..=8 => 1,
+        _ => 2,
+    };
+    let query = FuzzyTermQuery::new(Term::from_field_text(field, word), distance, true);
+    let Ok(automaton) = query.automaton() else {
+        return Vec::new();
+    };
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
+            continue;
+        };
+        while stream.advance() {
+            if let Ok(term) = std::str::from_utf8(stream.key()) {
+                *counts.entry(term.to_string()).or_default() += stream.value().doc_freq as u64;
+            }
+        }
+    }
+    let mut candidates: Vec<(String, u64)> = counts.into_iter().collect();
+    candidates.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    candidates.truncate(3);
+    candidates
+}
+
+fn term_query(term: Term, boost: f32) -> (Occur, Box<dyn Query>) {
+    let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+    (Occur::Should, Box::new(BoostQuery::new(query, boost)))
+}
+
+fn phrase_query(terms: Vec<(usize, Term)>, slop: u32, boost: f32) -> Option<(Occur, Box<dyn Query>)> {
+    // tantivy asserts that a phrase has at least two terms; never hand it fewer.
+    if terms.len() < 2 {
+        return None;
+    }
+    let first = terms.iter().map(|t| t.0).min().unwrap_or(0);
+    let terms = terms.into_iter().map(|(p, t)| (p - first, t)).collect();
+    let query: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
+    Some((Occur::Should, Box::new(BoostQuery::new(query, boost))))
+}
+
+fn prepare(snapshot: &Snapshot, analyzers: &mut Analyzers, question: &str) -> tantivy::Result<Option<Prepared>> {
+    let cleaned = strip_controls(question);
+    let text: String = cleaned.chars().take(MAX_QUERY_CHARS).collect();
+    let tokens = analyzers.analyze(&text);
+    let searcher = snapshot.reader.searcher();
+    let fields = snapshot.fields;
+    let docs = searcher.num_docs().max(1);
+    let long_input = tokens.iter().filter(|t| t.stem.is_some()).count() > MAX_TERMS;
+
+    let mut terms: Vec<QueryTerm> = Vec::new();
+    let mut seen = HashSet::new();
+    for token in &tokens {
+        let Some(stem) = &token.stem else { continue };
+        if !seen.insert(stem.clone()) {
+            continue;
+        }
+        let df = searcher.doc_freq(&Term::from_field_text(fields.body, stem))?;
+        let mut alt_stems = Vec::new();
+        let mut weight = idf(df, docs);
+        if df == 0 && token.exact.chars().all(char::is_alphabetic) {
+            let mut best_df = 0;
+            for (candidate, _) in typo_candidates(&searcher, fields.body_exact, &token.exact) {
+                for alt in analyzers.stems(&candidate) {
+                    let alt_df = searcher.doc_freq(&Term::from_field_text(fields.body, &alt))?;
+                    if alt_df > 0 && !alt_stems.contains(&alt) {
+                        best_df = best_df.max(alt_df);
+                        alt_stems.push(alt);
+                    }
+                }
+            }
+            if best_df > 0 {
+                weight = idf(best_df, docs);
+            }
+        }
+        if long_input && df == 0 && alt_stems.is_empty() {
+            // A pasted message is full of words the corpus never uses; they say nothing.
+            continue;
+        }
+        terms.push(QueryTerm {
+            stem: stem.clone(),
+            alt_stems,
+            idf: weight,
+        });
+    }
+    if terms.len() > MAX_TERMS {
+        terms.sort_by(|a, b| b.idf.partial_cmp(&a.idf).unwrap_or(std::cmp::Ordering::Equal));
+        terms.truncate(MAX_TERMS);
+    }
+    if terms.is_empty() {
+        return Ok(None);
+    }
+
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for term in &terms {
+        for stem in std::iter::once(&term.stem).chain(term.alt_stems.iter()) {
+            let boost = if *stem == term.stem { 1.0 } else { TYPO_BOOST };
+            clauses.push(term_query(Term::from_field_text(fields.body, stem), boost));
+            clauses.push(term_query(Term::from_field_text(fields.title, stem), TITLE_BOOST * boost));
+        }
+    }
+    let kept: HashSet<&str> = terms.iter().map(|t| t.stem.as_str()).collect();
+    let informative: Vec<&AnalyzedToken> = tokens
+        .iter()
+        .filter(|t| t.stem.as_deref().is_some_and(|s| kept.contains(s)))
+        .collect();
+    let mut exact_seen = HashSet::new();
+    for token in &informative {
+        if exact_seen.insert(token.exact.as_str()) {
+            clauses.push(term_query(Term::from_field_text(fields.body_exact, &token.exact), EXACT_BOOST));
+        }
+    }
+    // Words that sit together in the question score more where they sit together in a passage.
+    if !long_input {
+        for pair in informative.windows(2) {
+            if pair[1].position - pair[0].position <= 3 {
+                let terms = vec![
+                    (pair[0].position, Term::from_field_text(fields.body_exact, &pair[0].exact)),
+                    (pair[1].position, Term::from_field_text(fields.body_exact, &pair[1].exact)),
+                ];
+                clauses.extend(phrase_query(terms, 1, ADJACENT_PAIR_BOOST));
+            }
+        }
+    }
+    for span in quoted_spans(&text).into_iter().take(4) {
+        let phrase: Vec<(usize, Term)> = analyzers
+            .analyze(span)
+            .into_iter()
+            .take(16)
+            .map(|t| (t.position, Term::from_field_text(fields.body_exact, &t.exact)))
+            .collect();
+        clauses.extend(phrase_query(phrase, 0, QUOTED_PHRASE_BOOST));
+    }
+    Ok(Some(Prepared {
+        query: Box::new(BooleanQuery::new(clauses)),
+        matcher: TermMatcher { terms },
+    }))
+}
+
+/// A candidate passage read back from the index.
+struct Candidate {
+    score: f32,
+    file: String,
+    title: String,
+    paragraph: usize,
+    start: usize,
+    end: usize,
+    quotable_start: usize,
+    hash: String,
+    text: String,
+    coverage: f32,
+}
+
+fn read_candidate(searcher: &Searcher, snapshot: &Snapshot, score: f32, address: tantivy::DocAddress) -> tantivy::Result<Candidate> {
+    let doc: TantivyDocument = searcher.doc(address)?;
+    let f = snapshot.fields;
+    let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let number_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+    Ok(Candidate {
+        score,
+        file: text_of(f.file),
+        title: text_of(f.title),
+        paragraph: number_of(f.paragraph),
+        start: number_of(f.start),
+        end: number_of(f.end),
+        quotable_start: number_of(f.quotable_start),
+        hash: text_of(f.hash),
+        text: text_of(f.body),
+        coverage: 0.0,
+    })
+}
+
+/// Searches the snapshot. Never fails on user input: any question gives a result, possibly an
+/// abstention. Errors come only from a damaged index.
+///
+/// Abstention rule: the question's informative terms are weighted by IDF (a word the corpus never
+/// uses weighs the most). A passage's coverage is the share of that weight it contains (passage
+/// text and article title together). When the best of the top passages covers less than
+/// `min_coverage`, the corpus does not speak about what is asked, and the search abstains.
+pub fn search(
+    snapshot: &Snapshot,
+    analyzers: &Analyzers,
+    settings: &SearchConfig,
+    question: &str,
+    k: usize,
+) -> tantivy::Result<SearchResult> {
+    let mut analyzers = analyzers.clone();
+    let k = k.clamp(1, 25);
+    let mut result = SearchResult {
+        query: question.to_string(),
+        abstained: true,
+        abstention: Some(Abstention::NoTerms),
+        hits: Vec::new(),
+        more: Vec::new(),
+        nearest: Vec::new(),
+        coverage: 0.0,
+    };
+    let Some(prepared) = prepare(snapshot, &mut analyzers, question)? else {
+        return Ok(result);
+    };
+    let searcher = snapshot.reader.searcher();
+    let limit = (k * 6).max(30);
+    let top = searcher.search(&prepared.query, &TopDocs::with_limit(limit).order_by_score())?;
+    let total_weight = prepared.matcher.total_weight().max(f32::EPSILON);
+    let mut candidates = Vec::with_capacity(top.len());
+    for (score, address) in top {
+        let mut candidate = read_candidate(&searcher, snapshot, score, address)?;
+        let (mut found, _) = prepared.matcher.matches(&mut analyzers, &candidate.text);
+        let (in_title, _) = prepared.matcher.matches(&mut analyzers, &candidate.title);
+        found.extend(in_title);
+        candidate.coverage = prepared.matcher.weight(&found) / total_weight;
+        candidates.push(candidate);
+    }
+
+    let mut nearest_seen = HashSet::new();
+    for c in &candidates {
+        if nearest_seen.insert(c.file.clone()) && result.nearest.len() < 3 {
+            result.nearest.push((c.file.clone(), c.title.clone()));
+        }
+    }
+    result.coverage = candidates.iter().take(5).map(|c| c.coverage).fold(0.0, f32::max);
+    if result.coverage < settings.min_coverage {
+        result.abstention = Some(Abstention::NotCovered);
+        return Ok(result);
+    }
+    result.abstained = false;
+    result.abstention = None;
+
+    let selected = select_hits(&candidates, k + 10);
+    let hits: Vec<Hit> = selected
+        .into_iter()
+        .map(|c| to_hit(c, snapshot, &prepared.matcher, &mut analyzers, settings.max_quote_chars))
+        .collect();
+    let mut hits = hits.into_iter();
+    result.hits = hits.by_ref().take(k).collect();
+    result.more = hits.collect();
+    Ok(result)
+}
+
+/// Keeps the ranking but shows an article once, unless another of its passages is itself at the
+/// top (within the first three candidates and close to the best score). Overlapping windows of
+/// one paragraph never both appear.
+fn select_hits(candidates: &[Candidate], limit: usize) -> Vec<&Candidate> {
+    let best = candidates.first().map(|c| c.score).unwrap_or(0.0);
+    let mut per_article: HashMap<&str, usize> = HashMap::new();
+    let mut paragraphs: HashSet<(&str, usize)> = HashSet::new();
+    let mut out = Vec::new();
+    for (rank, c) in candidates.iter().enumerate() {
+        if out.len() >= limit {
+            break;
+        }
+        if !paragraphs.insert((c.file.as_str(), c.paragraph)) {
+            continue;
+        }
+        let shown = per_article.entry(c.file.as_str()).or_default();
+        if *shown > 0 && !(rank < 3 && c.score >= 0.8 * best) {
+            continue;
+        }
+        *shown += 1;
+        out.push(c);
+    }
+    out
+}
+
+fn to_hit(c: &Candidate, snapshot: &Snapshot, matcher: &TermMatcher, analyzers: &mut Analyzers, max_chars: usize) -> Hit {
+    let quotable = c.quotable_start.saturating_sub(c.start).min(c.text.len());
+    let quote = extract_quote(&c.text, quotable, matcher, analyzers, max_chars);
+    let meta = snapshot.article(&c.file);
+    Hit {
+        source: c.file.clone(),
+        title: c.title.clone(),
+        paragraph: c.paragraph,
+        quote: c.text[quote.start..quote.end].to_string(),
+        passage: c.text.clone(),
+        score: c.score,
+        hash: c.hash.clone(),
+        byte_start: c.start,
+        byte_end: c.end,
+        quote_start: c.start + quote.start,
+        quote_end: c.start + quote.end,
+        highlights: quote.highlights,
+        quote_cut_start: quote.cut_start,
+        quote_cut_end: quote.cut_end,
+        outlet: meta.and_then(|m| m.outlet.clone()),
+        url: meta.and_then(|m| m.url.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_spans_are_found_in_all_quote_styles() {
+        assert_eq!(quoted_spans("a \"b c\" d « e f » “g”"), vec!["b c", "e f", "g"]);
+        assert!(quoted_spans("pas de guillemet \" ouvert").is_empty());
+    }
+
+    #[test]
+    fn idf_decreases_with_frequency() {
+        assert!(idf(0, 100) > idf(1, 100));
+        assert!(idf(1, 100) > idf(50, 100));
+        assert!(idf(100, 100) > 0.0);
+    }
+}

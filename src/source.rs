@@ -1,0 +1,196 @@
+//! `source`: an article or one paragraph, by a name that must be a corpus file. User text is
+//! never turned into a path: it is matched against the catalog's names, and only a catalog name
+//! is ever joined to the corpus folder.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::clean::Cleaner;
+use crate::corpus::{decode_text, parse_article, ArticleMeta};
+use crate::error::{CoreError, Result};
+use crate::index::Snapshot;
+use crate::text::{fold, short_hash, strip_controls};
+
+/// One paragraph as shown by `source`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ParagraphView {
+    /// 1-based number.
+    pub paragraph: usize,
+    /// Verbatim text.
+    pub text: String,
+    /// Byte range in the file.
+    pub byte_start: usize,
+    /// End of the byte range.
+    pub byte_end: usize,
+    /// Short hash of the text.
+    pub hash: String,
+}
+
+/// An article, or one of its paragraphs.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceView {
+    /// Metadata.
+    pub article: ArticleMeta,
+    /// The requested paragraphs (all of them, or one).
+    pub paragraphs: Vec<ParagraphView>,
+    /// The whole file, verbatim (for attachments).
+    #[serde(skip)]
+    pub text: String,
+    /// The file changed since it was indexed; numbering follows the file as it is now.
+    pub changed_since_index: bool,
+}
+
+/// Longest name accepted before matching, in characters.
+const MAX_NAME_CHARS: usize = 300;
+
+/// Resolves a user-given name to a catalog article. Accepts the exact file name, or a name that
+/// folds (case, accents, spaces) to exactly one catalog name, with or without its extension.
+pub fn resolve<'a>(snapshot: &'a Snapshot, requested: &str) -> Result<&'a ArticleMeta> {
+    let cleaned: String = strip_controls(requested).trim().chars().take(MAX_NAME_CHARS).collect();
+    if let Some(meta) = snapshot.article(&cleaned) {
+        return Ok(meta);
+    }
+    let wanted = fold(&cleaned);
+    let matching: Vec<&ArticleMeta> = snapshot
+        .catalog
+        .articles
+        .iter()
+        .filter(|a| {
+            let name = fold(&a.file);
+            !wanted.is_empty()
+                && (name == wanted
+                    || name.rsplit_once('.').map(|(stem, _)| stem) == Some(wanted.as_str()))
+        })
+        .collect();
+    if let [only] = matching.as_slice() {
+        return Ok(only);
+    }
+    Err(CoreError::UnknownSource {
+        requested: crate::text::truncate_chars(&cleaned, 80),
+        suggestions: suggest(snapshot, &cleaned, 3),
+    })
+}
+
+/// Catalog articles closest to a partial name or title, best first: accent- and case-insensitive
+/// substring matches on the file name or title first, then by string similarity.
+pub fn suggest(snapshot: &Snapshot, partial: &str, limit: usize) -> Vec<String> {
+    suggest_articles(snapshot, partial, limit)
+        .into_iter()
+        .map(|a| a.file.clone())
+        .collect()
+}
+
+/// Like [`suggest`], returning the articles.
+pub fn suggest_articles<'a>(snapshot: &'a Snapshot, partial: &str, limit: usize) -> Vec<&'a ArticleMeta> {
+    let wanted = fold(&strip_controls(partial).chars().take(MAX_NAME_CHARS).collect::<String>());
+    let mut scored: Vec<(f64, &ArticleMeta)> = snapshot
+        .catalog
+        .articles
+        .iter()
+        .map(|a| {
+            let name = fold(&a.file);
+            let title = fold(&a.title);
+            let score = if wanted.is_empty() {
+                0.0
+            } else if name.starts_with(&wanted) {
+                3.0
+            } else if name.contains(&wanted) || title.contains(&wanted) {
+                2.0
+            } else {
+                strsim::jaro_winkler(&wanted, &name).max(strsim::jaro_winkler(&wanted, &title))
+            };
+            (score, a)
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.partial_cmp(&a.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.file.cmp(&b.1.file))
+    });
+    scored.into_iter().take(limit).map(|(_, a)| a).collect()
+}
+
+/// Reads an article from the corpus folder and returns it, or one paragraph of it.
+pub fn source(
+    snapshot: &Snapshot,
+    corpus_dir: &Path,
+    max_file_bytes: u64,
+    cleaner: &Cleaner,
+    requested: &str,
+    paragraph: Option<usize>,
+) -> Result<SourceView> {
+    let meta = resolve(snapshot, requested)?;
+    let path = safe_path(corpus_dir, &meta.file)?;
+    let bytes = read_limited(&path, max_file_bytes)?;
+    let text = decode_text(bytes, max_file_bytes).map_err(|reason| CoreError::Corpus {
+        path: path.clone(),
+        message: reason.to_string(),
+    })?;
+    let changed = short_hash(&text) != meta.hash && !meta.hash.is_empty();
+    let article = parse_article(&meta.file, text, cleaner).map_err(|reason| CoreError::Corpus {
+        path: path.clone(),
+        message: reason.to_string(),
+    })?;
+    let count = article.paragraphs.len();
+    let chosen: Vec<ParagraphView> = match paragraph {
+        Some(n) if n == 0 || n > count => {
+            return Err(CoreError::UnknownParagraph {
+                file: meta.file.clone(),
+                requested: n,
+                count,
+            })
+        }
+        Some(n) => vec![view(&article, n - 1)],
+        None => (0..count).map(|i| view(&article, i)).collect(),
+    };
+    let mut article_meta = meta.clone();
+    article_meta.paragraphs = count;
+    Ok(SourceView {
+        article: article_meta,
+        paragraphs: chosen,
+        text: article.text,
+        changed_since_index: changed,
+    })
+}
+
+fn view(article: &crate::corpus::Article, i: usize) -> ParagraphView {
+    let p = &article.paragraphs[i];
+    let text = article.paragraph_text(p).to_string();
+    ParagraphView {
+        paragraph: p.number,
+        hash: short_hash(&text),
+        text,
+        byte_start: p.start,
+        byte_end: p.end,
+    }
+}
+
+/// The path of a catalog file, checked to resolve inside the corpus folder (a symlink could have
+/// been swapped since indexing).
+fn safe_path(corpus_dir: &Path, name: &str) -> Result<std::path::PathBuf> {
+    let root = corpus_dir.canonicalize().map_err(|e| CoreError::io(corpus_dir, e))?;
+    let refuse = || CoreError::UnknownSource {
+        requested: name.to_string(),
+        suggestions: Vec::new(),
+    };
+    if name.split('/').any(|part| part.is_empty() || part == "." || part == "..") || name.contains(['\\', '\0']) {
+        return Err(refuse());
+    }
+    let path = root.join(name);
+    let resolved = path.canonicalize().map_err(|e| CoreError::io(&path, e))?;
+    if !resolved.starts_with(&root) {
+        return Err(refuse());
+    }
+    Ok(resolved)
+}
+
+fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| CoreError::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CoreError::io(path, e))?;
+    Ok(bytes)
+}

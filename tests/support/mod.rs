@@ -1,0 +1,4 @@
+//! Shared helpers for integration tests. Each test binary uses only part of this.
+#![allow(dead_code)]
+
+pub mod fake_discord;
