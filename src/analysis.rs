@@ -53,13 +53,88 @@ pub fn stemmer_language(code: &str) -> Option<Language> {
 /// are noise in a question, and accent-free spellings of accented stop words so that a query typed
 /// without accents drops them too.
 const FRENCH_EXTRA_STOP_WORDS: &[&str] = &[
-    "jusqu", "lorsqu", "puisqu", "quoiqu", "quelqu", "presqu", "pourquoi", "comment", "quand",
-    "combien", "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "lesquels",
-    "lesquelles", "quoi", "où", "ou", "est-ce", "a", "ete", "etre", "etait", "etaient", "etant",
-    "etes", "meme", "deja", "cela", "ceci", "ça", "ca", "celui", "celle", "ceux", "celles", "dont",
-    "selon", "t", "il", "ils", "elle", "elles", "y", "d", "l", "s", "n", "qu", "c", "j", "m",
-    "donc", "alors", "aussi", "ainsi", "fait", "faire", "sont", "être", "avoir", "peut", "doit",
-    "tout", "tous", "toute", "toutes", "très", "tres", "plus", "moins",
+    // Elided forms the tokenizer leaves behind.
+    "jusqu",
+    "lorsqu",
+    "puisqu",
+    "quoiqu",
+    "quelqu",
+    "presqu",
+    // Question words.
+    "pourquoi",
+    "comment",
+    "quand",
+    "combien",
+    "quoi",
+    "où",
+    "lequel",
+    "laquelle",
+    "lesquels",
+    "lesquelles",
+    "est-ce",
+    // Common forms missing from the Snowball list.
+    "a",
+    "as",
+    "est",
+    "été",
+    "son",
+    "être",
+    "avoir",
+    "comme",
+    "si",
+    "chez",
+    "vers",
+    "sous",
+    "donc",
+    "or",
+    "ni",
+    "car",
+    "alors",
+    "aussi",
+    "ainsi",
+    "fait",
+    "faire",
+    "faut",
+    "peut",
+    "doit",
+    "veut",
+    "dont",
+    "selon",
+    "tout",
+    "tous",
+    "toute",
+    "toutes",
+    "très",
+    "plus",
+    "moins",
+    "ça",
+    "celui",
+    "celle",
+    "ceux",
+    "celles",
+    "déjà",
+    // Accent-free spellings of accented stop words, for questions typed without accents.
+    "ou",
+    "ete",
+    "etre",
+    "etee",
+    "etees",
+    "etant",
+    "meme",
+    "etes",
+    "etais",
+    "etait",
+    "etions",
+    "etiez",
+    "etaient",
+    "fumes",
+    "futes",
+    "eumes",
+    "eutes",
+    "eut",
+    "ca",
+    "deja",
+    "tres",
 ];
 
 /// English question words, absent from tantivy's short English list.
@@ -157,8 +232,15 @@ impl Analyzers {
             .into_iter()
             .map(|t| format!("{}:{}", t.exact, t.stem.unwrap_or_default()))
             .collect();
-        let material = format!("{PIPELINE_VERSION}|{language}|{}|{}", extras.join(","), stems.join(","));
-        format!("{PIPELINE_VERSION}-{language}-{}", crate::text::short_hash(&material))
+        let material = format!(
+            "{PIPELINE_VERSION}|{language}|{}|{}",
+            extras.join(","),
+            stems.join(",")
+        );
+        format!(
+            "{PIPELINE_VERSION}-{language}-{}",
+            crate::text::short_hash(&material)
+        )
     }
 
     /// Registers both analyzers on an index. Must be done after every `Index::open`, since an
@@ -202,7 +284,10 @@ impl Analyzers {
 
     /// Stems of a text, stop words removed.
     pub fn stems(&mut self, text: &str) -> Vec<String> {
-        self.analyze(text).into_iter().filter_map(|t| t.stem).collect()
+        self.analyze(text)
+            .into_iter()
+            .filter_map(|t| t.stem)
+            .collect()
     }
 }
 
@@ -217,7 +302,10 @@ mod tests {
     #[test]
     fn accents_do_not_matter() {
         let mut a = fr();
-        assert_eq!(a.stems("activité israélienne"), a.stems("activite israelienne"));
+        assert_eq!(
+            a.stems("activité israélienne"),
+            a.stems("activite israelienne")
+        );
         assert_eq!(a.stems("Défense"), a.stems("defense"));
     }
 
@@ -226,7 +314,9 @@ mod tests {
         let mut a = fr();
         let stems = a.stems("Pourquoi l’entreprise a-t-elle suspendu jusqu'à quand ses services ?");
         assert_eq!(stems, a.stems("entreprise suspendu services"));
-        assert!(!stems.iter().any(|s| s == "l" || s == "pourquoi" || s == "quand"));
+        assert!(!stems
+            .iter()
+            .any(|s| s == "l" || s == "pourquoi" || s == "quand"));
     }
 
     #[test]
@@ -259,6 +349,9 @@ mod tests {
     #[test]
     fn other_languages_stem_too() {
         let mut en = Analyzers::new("en", &[]);
-        assert_eq!(en.stems("Why were the organizations running?"), en.stems("organization run"));
+        assert_eq!(
+            en.stems("Why were the organizations running?"),
+            en.stems("organization run")
+        );
     }
 }

@@ -33,7 +33,6 @@ pub const DEFAULT_PATTERNS: &[&str] = &[
     r"^(les )?(dernieres|derniers) (actualites|infos|articles|nouvelles)\b",
     r"^(les plus lus|most read|trending)\b",
     // Photo credits and captions.
-    r"\((photo|photos|credit|credits|image|illustration|video)s?\s*:",
     r"^(photo|credit photo|credits? photos?|image|illustration)\s*:",
     r"\b(getty images|afp photo|reuters/)\b",
     r"^©",
@@ -49,6 +48,20 @@ pub const DEFAULT_PATTERNS: &[&str] = &[
     r"\b(tous droits reserves|all rights reserved)\b",
     r"\b(accepte[rz]? les|we use) cookies\b",
 ];
+
+/// A photo or video credit in parentheses at the end of a caption: `(Photo : A. Name/Agency)`.
+/// The credit is trimmed; the caption itself is article text.
+static TRAILING_CREDIT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\s*\((photos?|cr[ée]dits?( photos?)?|images?|illustrations?|vid[ée]os?|source)\s*:[^()]*\)\s*$",
+    )
+    .expect("static regex")
+});
+
+/// Where a trailing credit starts in `block`, if it ends with one.
+pub fn trailing_credit_start(block: &str) -> Option<usize> {
+    TRAILING_CREDIT.find(block).map(|m| m.start())
+}
 
 /// Compiled boilerplate rules.
 #[derive(Debug, Clone)]
@@ -97,7 +110,8 @@ fn is_prose(block: &str) -> bool {
 /// Whether the text ends with sentence punctuation (possibly followed by a closing quote).
 pub fn ends_like_sentence(block: &str) -> bool {
     let trimmed = block.trim_end();
-    let trimmed = trimmed.trim_end_matches(['»', '"', '”', '’', '\'', ')', ' ', '\u{a0}', '\u{202f}']);
+    let trimmed =
+        trimmed.trim_end_matches(['»', '"', '”', '’', '\'', ')', ' ', '\u{a0}', '\u{202f}']);
     trimmed.ends_with(['.', '!', '?', '…', ':'])
 }
 
@@ -120,7 +134,6 @@ mod tests {
             "VOIR AUSSI : Décret anti-immigration : pourquoi la Silicon Valley",
             "À lire aussi : notre dossier",
             "Latest Stories",
-            "Les familles tiennent une conférence. (Photo : Avshalom Sassoni/Flash90)",
             "– Adapté par Charlotte Viguié. Retrouvez la version originale sur Mashable.",
             "The All Israel News Staff is a team of journalists in Israel.",
             "Leave a Reply",
@@ -141,6 +154,21 @@ mod tests {
         ] {
             assert!(!c.matches_pattern(line), "{line}");
         }
+    }
+
+    #[test]
+    fn trailing_credits_are_found() {
+        let caption = "Les familles tiennent une conférence, le 17 mai 2025. (Photo : Avshalom Sassoni/Flash90)";
+        let at = trailing_credit_start(caption).unwrap();
+        assert_eq!(
+            &caption[..at],
+            "Les familles tiennent une conférence, le 17 mai 2025."
+        );
+        assert_eq!(trailing_credit_start("(Crédit photo : AFP)"), Some(0));
+        assert_eq!(
+            trailing_credit_start("Une phrase (avec : une parenthèse) au milieu."),
+            None
+        );
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl Default for SearchConfig {
         SearchConfig {
             default_results: 3,
             max_quote_chars: 500,
-            min_coverage: 0.45,
+            min_coverage: 0.15,
             max_passage_chars: 700,
             extra_stop_words: Vec::new(),
         }
@@ -181,7 +181,9 @@ impl Config {
     pub fn load(path: &Path, required: bool) -> Result<Config> {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::from_toml(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Config::default())
+            }
             Err(e) => Err(CoreError::Config {
                 path: path.to_path_buf(),
                 message: e.to_string(),

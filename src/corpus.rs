@@ -305,7 +305,16 @@ pub fn parse_article(
     } else {
         (FrontMatter::default(), 0)
     };
-    let blocks = split_blocks(&text, body_offset, is_markdown);
+    let blocks: Vec<Block> = split_blocks(&text, body_offset, is_markdown)
+        .into_iter()
+        .filter_map(
+            |(s, e)| match crate::clean::trailing_credit_start(&text[s..e]) {
+                Some(0) => None,
+                Some(at) => Some((s, s + at)),
+                None => Some((s, e)),
+            },
+        )
+        .collect();
     if blocks.is_empty() {
         return Err(SkipReason::Empty);
     }
@@ -319,7 +328,11 @@ pub fn parse_article(
         let block_text = |b: &Block| clean_heading(&text[b.0..b.1]);
         let first = block_text(&blocks[0]);
         let second = blocks.get(1).map(block_text).unwrap_or_default();
-        if blocks.len() > 2 && is_masthead(&first) && is_headline(&second) && !ends_like_sentence(&second) {
+        if blocks.len() > 2
+            && is_masthead(&first)
+            && is_headline(&second)
+            && !ends_like_sentence(&second)
+        {
             outlet.get_or_insert(first);
             title = Some(block_text(&blocks[1]));
             first_content = 2;
@@ -346,10 +359,7 @@ pub fn parse_article(
             continue;
         }
         let block_text = texts[i];
-        let next_is_content = body
-            .get(i + 1)
-            .map(|_| !flags[i + 1])
-            .unwrap_or(false);
+        let next_is_content = body.get(i + 1).map(|_| !flags[i + 1]).unwrap_or(false);
         if is_heading(block_text) && next_is_content {
             pending_heading.get_or_insert(block.0);
             continue;
@@ -394,7 +404,10 @@ fn split_front_matter(text: &str) -> (FrontMatter, usize) {
         let Some(rest) = trimmed.strip_prefix(fence) else {
             continue;
         };
-        let Some(rest) = rest.strip_prefix('\n').or_else(|| rest.strip_prefix("\r\n")) else {
+        let Some(rest) = rest
+            .strip_prefix('\n')
+            .or_else(|| rest.strip_prefix("\r\n"))
+        else {
             continue;
         };
         let closing = format!("\n{fence}");
@@ -537,7 +550,13 @@ mod tests {
     use crate::clean::DEFAULT_PATTERNS;
 
     fn cleaner() -> Cleaner {
-        Cleaner::new(&DEFAULT_PATTERNS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+        Cleaner::new(
+            &DEFAULT_PATTERNS
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
     }
 
     fn parse(name: &str, text: &str) -> Article {
@@ -551,7 +570,9 @@ mod tests {
         assert_eq!(a.meta.title, "Le titre de l'article");
         assert_eq!(a.paragraphs.len(), 2);
         let second = &a.paragraphs[1];
-        assert!(a.paragraph_text(second).starts_with("Un intertitre\nDeuxième"));
+        assert!(a
+            .paragraph_text(second)
+            .starts_with("Un intertitre\nDeuxième"));
         assert!(text[second.body_start..].starts_with("Deuxième"));
     }
 
@@ -567,7 +588,9 @@ mod tests {
     #[test]
     fn a_lead_paragraph_stays_paragraph_one() {
         let lead = "Après l'attaque de Londres, le gouvernement britannique a demandé à Microsoft de lui fournir des informations privées. L'entreprise a obtempéré.";
-        let text = format!("{lead}\n\nSecond paragraphe qui ajoute des détails sur les faits rapportés ici.\n");
+        let text = format!(
+            "{lead}\n\nSecond paragraphe qui ajoute des détails sur les faits rapportés ici.\n"
+        );
         let a = parse("c.txt", &text);
         assert_eq!(a.paragraphs.len(), 2);
         assert_eq!(a.paragraph_text(&a.paragraphs[0]), lead);
@@ -594,14 +617,26 @@ mod tests {
         let text = "Titre\n\nUne phrase coupée\nsur deux lignes.\n\nUne autre phrase\ncoupée elle aussi.\n";
         let a = parse("f.txt", text);
         assert_eq!(a.paragraphs.len(), 2);
-        assert_eq!(a.paragraph_text(&a.paragraphs[0]), "Une phrase coupée\nsur deux lignes.");
+        assert_eq!(
+            a.paragraph_text(&a.paragraphs[0]),
+            "Une phrase coupée\nsur deux lignes."
+        );
     }
 
     #[test]
     fn bad_bytes_are_classified() {
-        assert_eq!(decode_text(vec![0xff, 0xfe, 0x41], 100), Err(SkipReason::NotUtf8));
+        assert_eq!(
+            decode_text(vec![0xff, 0xfe, 0x41], 100),
+            Err(SkipReason::NotUtf8)
+        );
         assert_eq!(decode_text(b"  \n ".to_vec(), 100), Err(SkipReason::Empty));
-        assert_eq!(decode_text(vec![b'a', 0, b'b'], 100), Err(SkipReason::Binary));
-        assert!(matches!(decode_text(vec![b'a'; 101], 100), Err(SkipReason::TooLarge { .. })));
+        assert_eq!(
+            decode_text(vec![b'a', 0, b'b'], 100),
+            Err(SkipReason::Binary)
+        );
+        assert!(matches!(
+            decode_text(vec![b'a'; 101], 100),
+            Err(SkipReason::TooLarge { .. })
+        ));
     }
 }

@@ -86,6 +86,8 @@ pub struct QuestionOutcome {
     pub answerable: bool,
     /// The top hit's citation, for reading failures.
     pub top: Option<String>,
+    /// Coverage of the best passage (what abstention is decided on).
+    pub coverage: f32,
 }
 
 /// The evaluation report.
@@ -123,7 +125,10 @@ pub fn judge(question: &EvalQuestion, result: &SearchResult, top_k: usize) -> Qu
         source_rank,
         abstained: result.abstained,
         answerable: !question.sources.is_empty(),
-        top: hits.first().map(|h| format!("{} ¶{}", h.source, h.paragraph)),
+        top: hits
+            .first()
+            .map(|h| format!("{} ¶{}", h.source, h.paragraph)),
+        coverage: result.coverage,
     }
 }
 
@@ -150,7 +155,11 @@ pub fn aggregate<'a>(outcomes: impl IntoIterator<Item = &'a QuestionOutcome>) ->
     m.src_at_3 = ratio(s3, m.answerable);
     m.quote_at_1 = ratio(q1, m.answerable);
     m.quote_at_3 = ratio(q3, m.answerable);
-    m.mrr = if m.answerable == 0 { 0.0 } else { rr / m.answerable as f64 };
+    m.mrr = if m.answerable == 0 {
+        0.0
+    } else {
+        rr / m.answerable as f64
+    };
     m.abstention_rate = ratio(abst, m.unanswerable);
     m
 }
@@ -164,10 +173,7 @@ pub fn report(outcomes: Vec<QuestionOutcome>) -> EvalReport {
             groups.entry(kind.clone()).or_default().push(o);
         }
     }
-    let by_kind = groups
-        .into_iter()
-        .map(|(k, v)| (k, aggregate(v)))
-        .collect();
+    let by_kind = groups.into_iter().map(|(k, v)| (k, aggregate(v))).collect();
     EvalReport {
         overall,
         by_kind,
@@ -190,7 +196,11 @@ impl EvalReport {
                 m.quote_at_1,
                 m.quote_at_3,
                 m.mrr,
-                if m.unanswerable > 0 { format!("{:.3}  ", m.abstention_rate) } else { "  -    ".to_string() },
+                if m.unanswerable > 0 {
+                    format!("{:.3}  ", m.abstention_rate)
+                } else {
+                    "  -    ".to_string()
+                },
                 m.false_abstentions
             )
         };
@@ -208,7 +218,10 @@ mod tests {
 
     #[test]
     fn quote_matching_normalizes_spaces_and_apostrophes() {
-        assert!(quote_contains("l’État\u{a0}d’Israël a dit", "l'État d'Israël"));
+        assert!(quote_contains(
+            "l’État\u{a0}d’Israël a dit",
+            "l'État d'Israël"
+        ));
         assert!(!quote_contains("l'Etat", "l'État"));
         assert!(!quote_contains("abc", ""));
     }
@@ -223,6 +236,7 @@ mod tests {
             abstained,
             answerable,
             top: None,
+            coverage: 0.0,
         };
         let m = aggregate(&[
             o(true, Some(1), Some(1), false),

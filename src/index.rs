@@ -31,7 +31,7 @@ const CURRENT_FILE: &str = "CURRENT";
 /// Name of the catalog inside a generation.
 const CATALOG_FILE: &str = "catalog.json";
 /// Version of the schema and catalog format.
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 /// The fields of a passage document.
 #[derive(Debug, Clone, Copy)]
@@ -50,8 +50,6 @@ pub struct Fields {
     pub start: Field,
     /// Byte range end in the file.
     pub end: Field,
-    /// Where quotable text starts in the file.
-    pub quotable_start: Field,
     /// Passage content hash.
     pub hash: Field,
 }
@@ -74,7 +72,6 @@ pub fn schema() -> (Schema, Fields) {
         paragraph: builder.add_u64_field("paragraph", STORED),
         start: builder.add_u64_field("start", STORED),
         end: builder.add_u64_field("end", STORED),
-        quotable_start: builder.add_u64_field("quotable_start", STORED),
         hash: builder.add_text_field("hash", STRING | STORED),
     };
     (builder.build(), fields)
@@ -210,7 +207,11 @@ fn fingerprint_of(states: &[FileState], listing_skipped: &[SkippedFile]) -> Stri
 
 fn short_hash_bytes(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().take(6).map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Reads the generation that `CURRENT` points to, if any.
@@ -234,7 +235,9 @@ pub fn read_catalog(generation: &Path) -> Option<Catalog> {
 /// Opens a generation and checks that it answers a query; any failure means "rebuild".
 pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snapshot> {
     let catalog = read_catalog(generation).ok_or_else(|| {
-        CoreError::Index(tantivy::TantivyError::InternalError("missing or unreadable catalog".into()))
+        CoreError::Index(tantivy::TantivyError::InternalError(
+            "missing or unreadable catalog".into(),
+        ))
     })?;
     let index = Index::open_in_dir(generation)?;
     analyzers.register(&index);
@@ -266,38 +269,45 @@ pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snaps
 fn probe(reader: &IndexReader, fields: Fields, catalog: &Catalog) -> Result<()> {
     let searcher = reader.searcher();
     let expected = catalog.passages as u64;
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> tantivy::Result<()> {
-        if searcher.num_docs() != expected {
-            return Err(tantivy::TantivyError::InternalError(format!(
-                "index holds {} passages, catalog says {expected}",
-                searcher.num_docs()
-            )));
-        }
-        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            if segment.num_docs() == 0 {
-                continue;
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> tantivy::Result<()> {
+            if searcher.num_docs() != expected {
+                return Err(tantivy::TantivyError::InternalError(format!(
+                    "index holds {} passages, catalog says {expected}",
+                    searcher.num_docs()
+                )));
             }
-            let _: TantivyDocument = searcher.doc(tantivy::DocAddress::new(ord as u32, 0))?;
-            let last = segment.max_doc() - 1;
-            let _: TantivyDocument = searcher.doc(tantivy::DocAddress::new(ord as u32, last))?;
-            for field in [fields.body, fields.body_exact] {
-                let inverted = segment.inverted_index(field)?;
-                let mut stream = inverted.terms().stream()?;
-                if stream.advance() {
-                    let info = stream.value().clone();
-                    let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqsAndPositions)?;
-                    use tantivy::DocSet;
-                    while postings.doc() != tantivy::TERMINATED {
-                        postings.advance();
+            for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+                if segment.num_docs() == 0 {
+                    continue;
+                }
+                let _: TantivyDocument = searcher.doc(tantivy::DocAddress::new(ord as u32, 0))?;
+                let last = segment.max_doc() - 1;
+                let _: TantivyDocument =
+                    searcher.doc(tantivy::DocAddress::new(ord as u32, last))?;
+                for field in [fields.body, fields.body_exact] {
+                    let inverted = segment.inverted_index(field)?;
+                    let mut stream = inverted.terms().stream()?;
+                    if stream.advance() {
+                        let info = stream.value().clone();
+                        let mut postings = inverted.read_postings_from_terminfo(
+                            &info,
+                            IndexRecordOption::WithFreqsAndPositions,
+                        )?;
+                        use tantivy::DocSet;
+                        while postings.doc() != tantivy::TERMINATED {
+                            postings.advance();
+                        }
                     }
                 }
             }
-        }
-        Ok(())
-    }));
+            Ok(())
+        }));
     match outcome {
         Ok(result) => Ok(result?),
-        Err(_) => Err(CoreError::Index(tantivy::TantivyError::InternalError("index probe panicked".into()))),
+        Err(_) => Err(CoreError::Index(tantivy::TantivyError::InternalError(
+            "index probe panicked".into(),
+        ))),
     }
 }
 
@@ -375,7 +385,10 @@ fn write_generation(
     let (schema, fields) = schema();
     let index = Index::create_in_dir(generation, schema)?;
     analyzers.register(&index);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
     let memory = (writer_memory_mb.max(20 * threads)) * 1024 * 1024;
     let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(threads, memory)?;
     let progress = progress_bar(entries.len() as u64);
@@ -402,7 +415,6 @@ fn write_generation(
                         fields.paragraph => passage.paragraph as u64,
                         fields.start => passage.start as u64,
                         fields.end => passage.end as u64,
-                        fields.quotable_start => passage.quotable_start as u64,
                         fields.hash => passage.hash.as_str(),
                     ))?;
                     passages += 1;
@@ -444,7 +456,9 @@ fn write_generation(
     };
     write_atomically(
         &generation.join(CATALOG_FILE),
-        serde_json::to_string(&catalog).unwrap_or_default().as_bytes(),
+        serde_json::to_string(&catalog)
+            .unwrap_or_default()
+            .as_bytes(),
     )?;
     Ok(Some(catalog))
 }

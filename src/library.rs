@@ -92,17 +92,22 @@ impl Library {
     /// stale, made by another analyzer version, or damaged.
     pub fn open(config: Config) -> Result<(Library, OpenOutcome)> {
         let analyzers = Analyzers::new(&config.language, &config.search.extra_stop_words);
-        let cleaner = Cleaner::new(&config.boilerplate.all_patterns()).map_err(|e| CoreError::Config {
-            path: PathBuf::from("boilerplate"),
-            message: e.to_string(),
-        })?;
+        let cleaner =
+            Cleaner::new(&config.boilerplate.all_patterns()).map_err(|e| CoreError::Config {
+                path: PathBuf::from("boilerplate"),
+                message: e.to_string(),
+            })?;
         let (snapshot, outcome) = match Self::try_open_current(&config, &analyzers) {
             Ok(snapshot) => (snapshot, OpenOutcome::Opened),
             Err(reason) => {
                 tracing::info!(%reason, "building the index");
                 let cancel = AtomicBool::new(false);
-                let snapshot = Self::build(&config, &analyzers, &cleaner, &cancel)?
-                    .ok_or_else(|| CoreError::Index(tantivy::TantivyError::InternalError("build cancelled".into())))?;
+                let snapshot =
+                    Self::build(&config, &analyzers, &cleaner, &cancel)?.ok_or_else(|| {
+                        CoreError::Index(tantivy::TantivyError::InternalError(
+                            "build cancelled".into(),
+                        ))
+                    })?;
                 (snapshot, OpenOutcome::Built { reason })
             }
         };
@@ -121,14 +126,18 @@ impl Library {
     }
 
     /// Opens the current generation if it is up to date, or says why not.
-    fn try_open_current(config: &Config, analyzers: &Analyzers) -> std::result::Result<Snapshot, String> {
+    fn try_open_current(
+        config: &Config,
+        analyzers: &Analyzers,
+    ) -> std::result::Result<Snapshot, String> {
         let data_dir = &config.index.dir;
         let generation = current_generation(data_dir).ok_or("no index yet")?;
         let catalog = read_catalog(&generation).ok_or("index catalog missing or unreadable")?;
         if catalog.analyzer_version != analyzers.version {
             return Err("the analyzer changed".into());
         }
-        let (entries, listing_skipped) = list_corpus(&config.corpus.dir).map_err(|e| e.to_string())?;
+        let (entries, listing_skipped) =
+            list_corpus(&config.corpus.dir).map_err(|e| e.to_string())?;
         let (fp, _) = fingerprint(&entries, &listing_skipped, &catalog.files);
         if fp != catalog.fingerprint {
             return Err("the corpus changed".into());
@@ -136,7 +145,12 @@ impl Library {
         open_generation(&generation, analyzers).map_err(|e| format!("index damaged ({e})"))
     }
 
-    fn build(config: &Config, analyzers: &Analyzers, cleaner: &Cleaner, cancel: &AtomicBool) -> Result<Option<Snapshot>> {
+    fn build(
+        config: &Config,
+        analyzers: &Analyzers,
+        cleaner: &Cleaner,
+        cancel: &AtomicBool,
+    ) -> Result<Option<Snapshot>> {
         let built = build_generation(
             &config.index.dir,
             &config.corpus.dir,
@@ -178,7 +192,13 @@ impl Library {
     /// Searches for passages that answer `question`.
     pub fn search(&self, question: &str, k: usize) -> Result<SearchResult> {
         let snapshot = self.snapshot();
-        Ok(crate::search::search(&snapshot, &self.analyzers, &self.config.search, question, k)?)
+        Ok(crate::search::search(
+            &snapshot,
+            &self.analyzers,
+            &self.config.search,
+            question,
+            k,
+        )?)
     }
 
     /// An article, or one of its paragraphs, by corpus file name.

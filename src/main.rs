@@ -96,6 +96,7 @@ fn init_logging(default: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 
@@ -103,7 +104,12 @@ fn init_logging(default: &str) {
 fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     match error.downcast_ref::<CoreError>() {
         Some(CoreError::Config { .. }) | Some(CoreError::Corpus { .. }) => ExitCode::from(2),
-        _ if error.downcast_ref::<coverage_bot::bot::StartError>().is_some() => ExitCode::from(2),
+        _ if error
+            .downcast_ref::<coverage_bot::bot::StartError>()
+            .is_some() =>
+        {
+            ExitCode::from(2)
+        }
         _ => ExitCode::from(1),
     }
 }
@@ -137,7 +143,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let (library, _) = Library::open(config)?;
     match cli.command {
-        Command::Ask { question, top, json } => {
+        Command::Ask {
+            question,
+            top,
+            json,
+        } => {
             let question = question.join(" ");
             let result = library.search(&question, top as usize)?;
             if json {
@@ -148,11 +158,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "hits": result.hits,
                 }))?;
             } else {
-                print!("{}", render::answer_text(&result, std::io::stdout().is_terminal()));
+                print!(
+                    "{}",
+                    render::answer_text(&result, std::io::stdout().is_terminal())
+                );
             }
-            Ok(if result.abstained { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if result.abstained {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Command::Source { file, paragraph, json } => match library.source(&file, paragraph) {
+        Command::Source {
+            file,
+            paragraph,
+            json,
+        } => match library.source(&file, paragraph) {
             Ok(view) => {
                 if json {
                     print_json(&view)?;
@@ -161,7 +182,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Err(CoreError::UnknownSource { requested, suggestions }) => {
+            Err(CoreError::UnknownSource {
+                requested,
+                suggestions,
+            }) => {
                 eprintln!("error: no article named {requested:?} in the corpus.");
                 if !suggestions.is_empty() {
                     eprintln!("closest names: {}", suggestions.join(", "));
@@ -178,9 +202,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources { json } => {
             let status = library.status();
             if json {
-                print_json(&serde_json::json!({"articles": library.sources(), "skipped": status.skipped}))?;
+                print_json(
+                    &serde_json::json!({"articles": library.sources(), "skipped": status.skipped}),
+                )?;
             } else {
-                print!("{}", render::sources_text(&library.sources(), &status.skipped));
+                print!(
+                    "{}",
+                    render::sources_text(&library.sources(), &status.skipped)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -191,14 +220,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let status = library.status();
             println!(
                 "{} articles, {} passages, {} skipped; built in {} ms; analyzer {}",
-                status.articles, status.passages, status.skipped.len(), status.build_millis, status.analyzer_version
+                status.articles,
+                status.passages,
+                status.skipped.len(),
+                status.build_millis,
+                status.analyzer_version
             );
             for s in &status.skipped {
                 println!("  skipped {}: {}", s.file, s.reason);
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval { questions, top, json } => {
+        Command::Eval {
+            questions,
+            top,
+            json,
+        } => {
             let set = coverage_bot::eval::read_questions(&questions)?;
             let mut outcomes = Vec::with_capacity(set.len());
             for q in &set {

@@ -18,8 +18,6 @@ pub struct Passage {
     pub start: usize,
     /// End of the byte range in the file.
     pub end: usize,
-    /// Where quotable text starts: after an attached heading, which is indexed but not quoted.
-    pub quotable_start: usize,
     /// Short hash of the passage text.
     pub hash: String,
 }
@@ -32,17 +30,16 @@ pub fn split_passages(article: &Article, max_chars: usize) -> Vec<Passage> {
     let target = (max_chars / 2).max(120);
     for paragraph in &article.paragraphs {
         let text = article.paragraph_text(paragraph);
-        let make = |start: usize, end: usize, quotable_start: usize| Passage {
+        let make = |start: usize, end: usize| Passage {
             file: article.meta.file.clone(),
             title: article.meta.title.clone(),
             paragraph: paragraph.number,
             start,
             end,
-            quotable_start,
             hash: short_hash(&article.text[start..end]),
         };
         if text.chars().count() <= max_chars {
-            passages.push(make(paragraph.start, paragraph.end, paragraph.body_start));
+            passages.push(make(paragraph.start, paragraph.end));
             continue;
         }
         let body = &article.text[paragraph.body_start..paragraph.end];
@@ -63,9 +60,12 @@ pub fn split_passages(article: &Article, max_chars: usize) -> Vec<Passage> {
                 last += 1;
             }
             // The first window carries the heading.
-            let start = if first == 0 { paragraph.start } else { sentences[first].0 };
-            let quotable = if first == 0 { paragraph.body_start } else { start };
-            passages.push(make(start, sentences[last].1, quotable));
+            let start = if first == 0 {
+                paragraph.start
+            } else {
+                sentences[first].0
+            };
+            passages.push(make(start, sentences[last].1));
             if last + 1 >= sentences.len() {
                 break;
             }
@@ -83,9 +83,13 @@ mod tests {
     use crate::corpus::parse_article;
 
     fn article(text: &str) -> Article {
-        let cleaner =
-            Cleaner::new(&DEFAULT_PATTERNS.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                .unwrap();
+        let cleaner = Cleaner::new(
+            &DEFAULT_PATTERNS
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
         parse_article("t.txt", text.to_string(), &cleaner).unwrap()
     }
 
@@ -95,7 +99,10 @@ mod tests {
         let p = split_passages(&a, 700);
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].paragraph, 1);
-        assert_eq!(&a.text[p[1].start..p[1].end], "Deuxième paragraphe ici, complet.");
+        assert_eq!(
+            &a.text[p[1].start..p[1].end],
+            "Deuxième paragraphe ici, complet."
+        );
     }
 
     #[test]
@@ -107,7 +114,10 @@ mod tests {
         assert!(p.len() > 3);
         for passage in &p {
             let text = &a.text[passage.start..passage.end];
-            assert!(text.starts_with("Cette") && text.ends_with("peser."), "{text}");
+            assert!(
+                text.starts_with("Cette") && text.ends_with("peser."),
+                "{text}"
+            );
             assert!(text.chars().count() <= 700);
             assert_eq!(passage.paragraph, 1);
         }

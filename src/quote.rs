@@ -38,7 +38,11 @@ impl TermMatcher {
     }
 
     /// Matched term indices and matched byte ranges in `text`.
-    pub fn matches(&self, analyzers: &mut Analyzers, text: &str) -> (HashSet<usize>, Vec<(usize, usize)>) {
+    pub fn matches(
+        &self,
+        analyzers: &mut Analyzers,
+        text: &str,
+    ) -> (HashSet<usize>, Vec<(usize, usize)>) {
         let mut found = HashSet::new();
         let mut ranges = Vec::new();
         for token in analyzers.analyze(text) {
@@ -73,6 +77,9 @@ pub struct Quote {
     pub cut_end: bool,
 }
 
+/// Quotes shorter than this take neighbouring sentences as context.
+const CONTEXT_CHARS: usize = 500;
+
 struct ScoredSentence {
     start: usize,
     end: usize,
@@ -81,23 +88,19 @@ struct ScoredSentence {
     ranges: Vec<(usize, usize)>,
 }
 
-/// Chooses the quote. `quotable_start` excludes an attached heading. The window starts from the
+/// Chooses the quote. The window starts from the
 /// sentence with the most question weight and grows by neighbours that add new question terms;
 /// a short result gets the following sentence as context. At most three sentences and
 /// `max_chars` characters.
 pub fn extract_quote(
     passage: &str,
-    quotable_start: usize,
     matcher: &TermMatcher,
     analyzers: &mut Analyzers,
     max_chars: usize,
 ) -> Quote {
-    let quotable_start = quotable_start.min(passage.len());
-    let body = &passage[quotable_start..];
-    let sentences: Vec<ScoredSentence> = split_sentences(body)
+    let sentences: Vec<ScoredSentence> = split_sentences(passage)
         .into_iter()
         .map(|(s, e)| {
-            let (s, e) = (s + quotable_start, e + quotable_start);
             let (found, ranges) = matcher.matches(analyzers, &passage[s..e]);
             ScoredSentence {
                 start: s,
@@ -110,7 +113,7 @@ pub fn extract_quote(
         .collect();
     if sentences.is_empty() {
         return Quote {
-            start: quotable_start,
+            start: 0,
             end: passage.len(),
             highlights: Vec::new(),
             cut_start: false,
@@ -138,7 +141,8 @@ pub fn extract_quote(
             let new: HashSet<usize> = sentences[i].found.difference(&covered).copied().collect();
             matcher.weight(&new)
         };
-        let left = (first > 0 && fits(chars, sentences[first - 1].chars)).then(|| (gain(first - 1), first - 1));
+        let left = (first > 0 && fits(chars, sentences[first - 1].chars))
+            .then(|| (gain(first - 1), first - 1));
         let right = (last + 1 < sentences.len() && fits(chars, sentences[last + 1].chars))
             .then(|| (gain(last + 1), last + 1));
         let best = match (left, right) {
@@ -157,13 +161,23 @@ pub fn extract_quote(
             last = index;
         }
     }
-    // A very short quote reads better with the sentence that follows it.
-    if chars < 160 && last - first < 2 {
-        if last + 1 < sentences.len() && fits(chars, sentences[last + 1].chars) {
-            last += 1;
-        } else if first > 0 && fits(chars, sentences[first - 1].chars) {
-            first -= 1;
+    // Context: an answer often sits next to the sentence that shares the question's words, so
+    // the window is filled with neighbours (following first) up to `CONTEXT_CHARS`.
+    while last - first < 2 {
+        let next = (last + 1 < sentences.len()
+            && fits(chars, sentences[last + 1].chars)
+            && chars + 1 + sentences[last + 1].chars <= CONTEXT_CHARS.max(chars))
+        .then_some(last + 1);
+        let previous = (first > 0
+            && fits(chars, sentences[first - 1].chars)
+            && chars + 1 + sentences[first - 1].chars <= CONTEXT_CHARS.max(chars))
+        .then(|| first - 1);
+        match next.or(previous) {
+            Some(i) if i > last => last = i,
+            Some(i) => first = i,
+            None => break,
         }
+        chars += 1 + sentences[if next.is_some() { last } else { first }].chars;
     }
     let start = sentences[first].start;
     let end = sentences[last].end;
@@ -184,14 +198,25 @@ pub fn extract_quote(
 fn cut_long_sentence(passage: &str, sentence: &ScoredSentence, max_chars: usize) -> Quote {
     let text = &passage[sentence.start..sentence.end];
     let budget = max_chars.saturating_sub(2).max(1);
-    let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+    let boundaries: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
     let mut best = (0usize, 0usize);
     let mut best_count = -1i64;
     let mut s = 0;
     while s < boundaries.len() {
         let e = (s + budget).min(boundaries.len() - 1);
-        let (bs, be) = (boundaries[s] + sentence.start, boundaries[e] + sentence.start);
-        let count = sentence.ranges.iter().filter(|&&(a, b)| a >= bs && b <= be).count() as i64;
+        let (bs, be) = (
+            boundaries[s] + sentence.start,
+            boundaries[e] + sentence.start,
+        );
+        let count = sentence
+            .ranges
+            .iter()
+            .filter(|&&(a, b)| a >= bs && b <= be)
+            .count() as i64;
         if count > best_count {
             best_count = count;
             best = (boundaries[s], boundaries[e]);
@@ -252,7 +277,7 @@ mod tests {
         let mut a = Analyzers::new("fr", &[]);
         let passage = "Le ciel est bleu ce matin sur toute la région parisienne. Microsoft a suspendu ses services Azure pour le ministère. Les marchés sont calmes.";
         let m = matcher(&mut a, "services suspendu");
-        let q = extract_quote(passage, 0, &m, &mut a, 500);
+        let q = extract_quote(passage, &m, &mut a, 500);
         let quote = &passage[q.start..q.end];
         assert!(quote.starts_with("Microsoft a suspendu"));
         let bold: Vec<&str> = q.highlights.iter().map(|&(s, e)| &quote[s..e]).collect();
@@ -265,7 +290,7 @@ mod tests {
         let sentence = "Une phrase qui parle de cloud et de données personnelles stockées. ";
         let passage = sentence.repeat(12);
         let m = matcher(&mut a, "cloud données");
-        let q = extract_quote(&passage, 0, &m, &mut a, 200);
+        let q = extract_quote(&passage, &m, &mut a, 200);
         let quote = &passage[q.start..q.end];
         assert!(quote.chars().count() <= 200);
         assert!(quote.ends_with('.') && quote.starts_with("Une"));
@@ -276,7 +301,7 @@ mod tests {
         let mut a = Analyzers::new("fr", &[]);
         let passage = format!("{} Westminster {}.", "mot ".repeat(200), "mot ".repeat(200));
         let m = matcher(&mut a, "Westminster");
-        let q = extract_quote(&passage, 0, &m, &mut a, 100);
+        let q = extract_quote(&passage, &m, &mut a, 100);
         let quote = &passage[q.start..q.end];
         assert!(quote.contains("Westminster"));
         assert!(quote.chars().count() <= 100);
@@ -285,12 +310,12 @@ mod tests {
     }
 
     #[test]
-    fn headings_before_quotable_text_are_not_quoted() {
+    fn a_matching_heading_is_quoted_with_the_sentence_after_it() {
         let mut a = Analyzers::new("fr", &[]);
-        let passage = "Conclusion sur Microsoft\nMicrosoft réaffirme son engagement envers la confidentialité.";
-        let m = matcher(&mut a, "Microsoft");
-        let start = passage.find('\n').unwrap() + 1;
-        let q = extract_quote(passage, start, &m, &mut a, 500);
-        assert_eq!(&passage[q.start..q.end], &passage[start..]);
+        let passage = "Pas d'aide, mais un peu d'aide\nLe patron a refusé. Puis il a accepté de coopérer avec la police.";
+        let m = matcher(&mut a, "pas d'aide mais un peu d'aide");
+        let q = extract_quote(passage, &m, &mut a, 500);
+        assert!(passage[q.start..q.end].starts_with("Pas d'aide"));
+        assert!(passage[q.start..q.end].contains("Le patron a refusé."));
     }
 }

@@ -173,7 +173,11 @@ impl Message {
         for e in &self.embeds {
             let len = |s: &Option<String>| s.as_ref().map(|t| t.chars().count()).unwrap_or(0);
             over("embed title", len(&e.title), limits::EMBED_TITLE)?;
-            over("embed description", len(&e.description), limits::EMBED_DESCRIPTION)?;
+            over(
+                "embed description",
+                len(&e.description),
+                limits::EMBED_DESCRIPTION,
+            )?;
             over("embed footer", len(&e.footer), limits::FOOTER)?;
             over("embed fields", e.fields.len(), limits::FIELDS)?;
             for (name, value, _) in &e.fields {
@@ -188,7 +192,11 @@ impl Message {
         over("embed total", total, limits::EMBED_TOTAL)?;
         for b in &self.buttons {
             over("custom_id", b.custom_id.chars().count(), limits::CUSTOM_ID)?;
-            over("button label", b.label.chars().count(), limits::BUTTON_LABEL)?;
+            over(
+                "button label",
+                b.label.chars().count(),
+                limits::BUTTON_LABEL,
+            )?;
         }
         if self.content.is_empty() && self.embeds.is_empty() && self.attachment.is_none() {
             return Err("empty message".into());
@@ -233,7 +241,9 @@ pub fn quote_markdown(hit: &Hit) -> String {
         .highlights
         .iter()
         .copied()
-        .filter(|&(s, e)| s < e && e <= quote.len() && quote.is_char_boundary(s) && quote.is_char_boundary(e))
+        .filter(|&(s, e)| {
+            s < e && e <= quote.len() && quote.is_char_boundary(s) && quote.is_char_boundary(e)
+        })
         .collect();
     ranges.sort();
     for (s, e) in ranges {
@@ -270,7 +280,10 @@ pub fn citation_markdown(hit: &Hit) -> String {
         hit.paragraph
     );
     if let Some(outlet) = &hit.outlet {
-        line.push_str(&format!(" · {}", escape_markdown(&truncate_chars(outlet, 60))));
+        line.push_str(&format!(
+            " · {}",
+            escape_markdown(&truncate_chars(outlet, 60))
+        ));
     }
     if let Some(url) = hit.url.as_deref().filter(|u| is_web_url(u)) {
         line.push_str(&format!(" · <{}>", truncate_chars(url, 200)));
@@ -317,7 +330,7 @@ pub fn answer_message(
         None => locale
             .pick(
                 "Verbatim quotes; check any of them with /source file paragraph",
-                "Citations verbatim ; vérifiez-les avec /source fichier paragraphe"
+                "Citations verbatim ; vérifiez-les avec /source fichier paragraphe",
             )
             .to_string(),
     };
@@ -327,7 +340,14 @@ pub fn answer_message(
     let blocks: Vec<String> = hits
         .iter()
         .enumerate()
-        .map(|(i, hit)| format!("**{}.**\n{}\n{}", first_rank + i, quote_markdown(hit), citation_markdown(hit)))
+        .map(|(i, hit)| {
+            format!(
+                "**{}.**\n{}\n{}",
+                first_rank + i,
+                quote_markdown(hit),
+                citation_markdown(hit)
+            )
+        })
         .collect();
     let (description, left_out) = join_within(&blocks, "\n\n", budget);
     let mut description = description;
@@ -342,10 +362,18 @@ pub fn answer_message(
     }
     let mut buttons = Vec::new();
     if let Some(id) = &controls.post_publicly {
-        buttons.push(Button::new(id, locale.pick("Post publicly", "Publier"), ButtonStyle::Primary));
+        buttons.push(Button::new(
+            id,
+            locale.pick("Post publicly", "Publier"),
+            ButtonStyle::Primary,
+        ));
     }
     if let Some(id) = &controls.more_results {
-        buttons.push(Button::new(id, locale.pick("More results", "Plus de résultats"), ButtonStyle::Secondary));
+        buttons.push(Button::new(
+            id,
+            locale.pick("More results", "Plus de résultats"),
+            ButtonStyle::Secondary,
+        ));
     }
     Message {
         content: String::new(),
@@ -367,7 +395,12 @@ fn join_within(blocks: &[String], separator: &str, budget: usize) -> (String, us
     let mut out = String::new();
     let mut used = 0;
     for (i, block) in blocks.iter().enumerate() {
-        let extra = block.chars().count() + if out.is_empty() { 0 } else { separator.chars().count() };
+        let extra = block.chars().count()
+            + if out.is_empty() {
+                0
+            } else {
+                separator.chars().count()
+            };
         if used + extra > budget {
             return (out, blocks.len() - i);
         }
@@ -421,12 +454,24 @@ pub fn abstention_message(result: &SearchResult, locale: Locale) -> Message {
 pub fn source_card(view: &SourceView, locale: Locale) -> Message {
     let a = &view.article;
     let mut fields = vec![
-        (locale.pick("File", "Fichier").to_string(), format!("`{}`", truncate_chars(&a.file, 200).replace('`', "'")), true),
-        (locale.pick("Paragraphs", "Paragraphes").to_string(), a.paragraphs.to_string(), true),
+        (
+            locale.pick("File", "Fichier").to_string(),
+            format!("`{}`", truncate_chars(&a.file, 200).replace('`', "'")),
+            true,
+        ),
+        (
+            locale.pick("Paragraphs", "Paragraphes").to_string(),
+            a.paragraphs.to_string(),
+            true,
+        ),
     ];
     let mut optional = |name: &str, value: &Option<String>| {
         if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-            fields.push((name.to_string(), escape_markdown(&truncate_chars(v, 300)), true));
+            fields.push((
+                name.to_string(),
+                escape_markdown(&truncate_chars(v, 300)),
+                true,
+            ));
         }
     };
     optional(locale.pick("Outlet", "Média"), &a.outlet);
@@ -448,7 +493,12 @@ pub fn source_card(view: &SourceView, locale: Locale) -> Message {
             "Texte intégral en pièce jointe. Citez un paragraphe avec `/source fichier paragraphe:N`."
         )
     );
-    let filename = a.file.rsplit('/').next().unwrap_or("article.txt").to_string();
+    let filename = a
+        .file
+        .rsplit('/')
+        .next()
+        .unwrap_or("article.txt")
+        .to_string();
     Message {
         embeds: vec![Embed {
             title: Some(truncate_chars(&a.title, limits::EMBED_TITLE)),
@@ -495,7 +545,10 @@ pub fn paragraph_message(view: &SourceView, locale: Locale) -> Message {
     );
     Message {
         embeds: vec![Embed {
-            title: Some(truncate_chars(&format!("{} ¶{}", a.title, p.paragraph), limits::EMBED_TITLE)),
+            title: Some(truncate_chars(
+                &format!("{} ¶{}", a.title, p.paragraph),
+                limits::EMBED_TITLE,
+            )),
             url: a.url.clone().filter(|u| is_web_url(u)),
             description: Some(format!("{body}\n\n{citation}")),
             ..Embed::default()
@@ -558,25 +611,38 @@ pub fn sources_page(
                 truncate_chars(&a.file, 120).replace('`', "'")
             );
             if let Some(outlet) = &a.outlet {
-                row.push_str(&format!(" · {}", escape_markdown(&truncate_chars(outlet, 60))));
+                row.push_str(&format!(
+                    " · {}",
+                    escape_markdown(&truncate_chars(outlet, 60))
+                ));
             }
             row
         })
         .collect();
     let (description, _) = join_within(&rows, "\n", limits::EMBED_DESCRIPTION - 100);
     let description = if description.is_empty() {
-        locale.pick("The corpus is empty.", "Le corpus est vide.").to_string()
+        locale
+            .pick("The corpus is empty.", "Le corpus est vide.")
+            .to_string()
     } else {
         description
     };
     let mut buttons = Vec::new();
     if let Some(id) = previous_id {
-        let mut b = Button::new(id, locale.pick("◀ Previous", "◀ Précédent"), ButtonStyle::Secondary);
+        let mut b = Button::new(
+            id,
+            locale.pick("◀ Previous", "◀ Précédent"),
+            ButtonStyle::Secondary,
+        );
         b.disabled = page == 0;
         buttons.push(b);
     }
     if let Some(id) = next_id {
-        let mut b = Button::new(id, locale.pick("Next ▶", "Suivant ▶"), ButtonStyle::Secondary);
+        let mut b = Button::new(
+            id,
+            locale.pick("Next ▶", "Suivant ▶"),
+            ButtonStyle::Secondary,
+        );
         b.disabled = page + 1 >= pages;
         buttons.push(b);
     }
@@ -588,7 +654,12 @@ pub fn sources_page(
                 articles.len()
             )),
             description: Some(description),
-            footer: Some(format!("{} {}/{}", locale.pick("Page", "Page"), page + 1, pages)),
+            footer: Some(format!(
+                "{} {}/{}",
+                locale.pick("Page", "Page"),
+                page + 1,
+                pages
+            )),
             ..Embed::default()
         }],
         buttons,
@@ -599,21 +670,57 @@ pub fn sources_page(
 /// `/status`.
 pub fn status_message(status: &Status, locale: Locale) -> Message {
     let mut fields = vec![
-        (locale.pick("Articles", "Articles").to_string(), status.articles.to_string(), true),
-        (locale.pick("Passages", "Passages").to_string(), status.passages.to_string(), true),
-        (locale.pick("Index age", "Âge de l'index").to_string(), human_duration(status.index_age_seconds), true),
-        (locale.pick("Build time", "Durée de construction").to_string(), format!("{} ms", status.build_millis), true),
-        ("Version".to_string(), format!("{} (analyzer {})", status.version, status.analyzer_version), true),
-        (locale.pick("Reindexing", "Réindexation").to_string(), if status.reindexing { "yes" } else { "no" }.to_string(), true),
+        (
+            locale.pick("Articles", "Articles").to_string(),
+            status.articles.to_string(),
+            true,
+        ),
+        (
+            locale.pick("Passages", "Passages").to_string(),
+            status.passages.to_string(),
+            true,
+        ),
+        (
+            locale.pick("Index age", "Âge de l'index").to_string(),
+            human_duration(status.index_age_seconds),
+            true,
+        ),
+        (
+            locale
+                .pick("Build time", "Durée de construction")
+                .to_string(),
+            format!("{} ms", status.build_millis),
+            true,
+        ),
+        (
+            "Version".to_string(),
+            format!("{} (analyzer {})", status.version, status.analyzer_version),
+            true,
+        ),
+        (
+            locale.pick("Reindexing", "Réindexation").to_string(),
+            if status.reindexing { "yes" } else { "no" }.to_string(),
+            true,
+        ),
     ];
-    let skipped_title = format!("{} ({})", locale.pick("Skipped files", "Fichiers ignorés"), status.skipped.len());
+    let skipped_title = format!(
+        "{} ({})",
+        locale.pick("Skipped files", "Fichiers ignorés"),
+        status.skipped.len()
+    );
     if status.skipped.is_empty() {
         fields.push((skipped_title, "—".to_string(), false));
     } else {
         let rows: Vec<String> = status
             .skipped
             .iter()
-            .map(|s| format!("`{}`: {}", truncate_chars(&s.file, 80).replace('`', "'"), s.reason))
+            .map(|s| {
+                format!(
+                    "`{}`: {}",
+                    truncate_chars(&s.file, 80).replace('`', "'"),
+                    s.reason
+                )
+            })
             .collect();
         let (mut list, left_out) = join_within(&rows, "\n", limits::FIELD_VALUE - 40);
         if left_out > 0 {
@@ -656,7 +763,10 @@ pub fn unknown_source_message(requested: &str, suggestions: &[String], locale: L
     if !suggestions.is_empty() {
         content.push_str(locale.pick(" Did you mean:", " Vouliez-vous dire :"));
         for s in suggestions.iter().take(5) {
-            content.push_str(&format!("\n• `{}`", truncate_chars(s, 150).replace('`', "'")));
+            content.push_str(&format!(
+                "\n• `{}`",
+                truncate_chars(s, 150).replace('`', "'")
+            ));
         }
     }
     Message {
@@ -690,7 +800,10 @@ pub fn autocomplete_choices(articles: &[ArticleMeta]) -> Vec<(String, String)> {
         .filter(|a| a.file.chars().count() <= limits::CHOICE)
         .take(limits::CHOICES)
         .map(|a| {
-            let name = truncate_chars(&format!("{} — {}", a.file, one_line(&a.title)), limits::CHOICE);
+            let name = truncate_chars(
+                &format!("{} — {}", a.file, one_line(&a.title)),
+                limits::CHOICE,
+            );
             (name, a.file.clone())
         })
         .collect()
@@ -716,7 +829,11 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
         let mut quote = String::new();
         let mut cursor = 0;
         for &(s, e) in &hit.highlights {
-            if s < cursor || e > hit.quote.len() || !hit.quote.is_char_boundary(s) || !hit.quote.is_char_boundary(e) {
+            if s < cursor
+                || e > hit.quote.len()
+                || !hit.quote.is_char_boundary(s)
+                || !hit.quote.is_char_boundary(e)
+            {
                 continue;
             }
             quote.push_str(&hit.quote[cursor..s]);
@@ -730,15 +847,25 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
         quote.push_str(&hit.quote[cursor..]);
         let prefix = if hit.quote_cut_start { "…" } else { "" };
         let suffix = if hit.quote_cut_end { "…" } else { "" };
-        out.push_str(&format!("{}. « {prefix}{}{suffix} »\n", i + 1, quote.trim()));
-        out.push_str(&format!("   — {} · {} ¶{}", hit.title, hit.source, hit.paragraph));
+        out.push_str(&format!(
+            "{}. « {prefix}{}{suffix} »\n",
+            i + 1,
+            quote.trim()
+        ));
+        out.push_str(&format!(
+            "   — {} · {} ¶{}",
+            hit.title, hit.source, hit.paragraph
+        ));
         if let Some(outlet) = &hit.outlet {
             out.push_str(&format!(" · {outlet}"));
         }
         if let Some(url) = &hit.url {
             out.push_str(&format!(" · {url}"));
         }
-        out.push_str(&format!("  [bytes {}–{}, hash {}]\n\n", hit.quote_start, hit.quote_end, hit.hash));
+        out.push_str(&format!(
+            "  [bytes {}–{}, hash {}]\n\n",
+            hit.quote_start, hit.quote_end, hit.hash
+        ));
     }
     out
 }
@@ -746,8 +873,16 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
 /// `source` for the terminal.
 pub fn source_text(view: &SourceView) -> String {
     let a = &view.article;
-    let mut out = format!("{}\n{} · {} paragraphs · hash {}\n", a.title, a.file, a.paragraphs, a.hash);
-    for (label, value) in [("outlet", &a.outlet), ("url", &a.url), ("date", &a.date), ("author", &a.author)] {
+    let mut out = format!(
+        "{}\n{} · {} paragraphs · hash {}\n",
+        a.title, a.file, a.paragraphs, a.hash
+    );
+    for (label, value) in [
+        ("outlet", &a.outlet),
+        ("url", &a.url),
+        ("date", &a.date),
+        ("author", &a.author),
+    ] {
         if let Some(v) = value {
             out.push_str(&format!("{label}: {v}\n"));
         }
@@ -757,7 +892,10 @@ pub fn source_text(view: &SourceView) -> String {
     }
     out.push('\n');
     for p in &view.paragraphs {
-        out.push_str(&format!("¶{} [bytes {}–{}, hash {}]\n{}\n\n", p.paragraph, p.byte_start, p.byte_end, p.hash, p.text));
+        out.push_str(&format!(
+            "¶{} [bytes {}–{}, hash {}]\n{}\n\n",
+            p.paragraph, p.byte_start, p.byte_end, p.hash, p.text
+        ));
     }
     out
 }
@@ -829,7 +967,14 @@ mod tests {
     fn answers_stay_within_limits_and_say_when_they_truncate() {
         let long = "é".repeat(500);
         let hits: Vec<Hit> = (0..25).map(|_| hit(&long, vec![(0, 2)])).collect();
-        let m = answer_message(&"q".repeat(5000), &hits, 1, Locale::En, None, &AnswerControls::default());
+        let m = answer_message(
+            &"q".repeat(5000),
+            &hits,
+            1,
+            Locale::En,
+            None,
+            &AnswerControls::default(),
+        );
         m.check_limits().unwrap();
         let d = m.embeds[0].description.as_ref().unwrap();
         assert!(d.contains("Truncated"));

@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
@@ -128,7 +130,11 @@ pub fn quoted_spans(text: &str) -> Vec<&str> {
 }
 
 /// Dictionary terms of `field` within the typo distance of `word`, with their document counts.
-fn typo_candidates(searcher: &Searcher, field: tantivy::schema::Field, word: &str) -> Vec<(String, u64)> {
+fn typo_candidates(
+    searcher: &Searcher,
+    field: tantivy::schema::Field,
+    word: &str,
+) -> Vec<(String, u64)> {
     let length = word.chars().count();
     // Typo budget as in Meilisearch: none under 5 letters, 1 from 5, 2 from 9.
     let distance = match length {
@@ -154,7 +160,13 @@ fn typo_candidates(searcher: &Searcher, field: tantivy::schema::Field, word: &st
             }
         }
     }
-    let mut candidates: Vec<(String, u64)> = counts.into_iter().collect();
+    // Typos rarely hit the first letter; requiring it keeps real words (`donne`) from turning
+    // into unrelated ones (`bonne`).
+    let first = word.chars().next();
+    let mut candidates: Vec<(String, u64)> = counts
+        .into_iter()
+        .filter(|(term, _)| term.chars().next() == first)
+        .collect();
     candidates.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     candidates.truncate(3);
     candidates
@@ -165,7 +177,11 @@ fn term_query(term: Term, boost: f32) -> (Occur, Box<dyn Query>) {
     (Occur::Should, Box::new(BoostQuery::new(query, boost)))
 }
 
-fn phrase_query(terms: Vec<(usize, Term)>, slop: u32, boost: f32) -> Option<(Occur, Box<dyn Query>)> {
+fn phrase_query(
+    terms: Vec<(usize, Term)>,
+    slop: u32,
+    boost: f32,
+) -> Option<(Occur, Box<dyn Query>)> {
     // tantivy asserts that a phrase has at least two terms; never hand it fewer.
     if terms.len() < 2 {
         return None;
@@ -176,7 +192,11 @@ fn phrase_query(terms: Vec<(usize, Term)>, slop: u32, boost: f32) -> Option<(Occ
     Some((Occur::Should, Box::new(BoostQuery::new(query, boost))))
 }
 
-fn prepare(snapshot: &Snapshot, analyzers: &mut Analyzers, question: &str) -> tantivy::Result<Option<Prepared>> {
+fn prepare(
+    snapshot: &Snapshot,
+    analyzers: &mut Analyzers,
+    question: &str,
+) -> tantivy::Result<Option<Prepared>> {
     let cleaned = strip_controls(question);
     let text: String = cleaned.chars().take(MAX_QUERY_CHARS).collect();
     let tokens = analyzers.analyze(&text);
@@ -221,7 +241,11 @@ fn prepare(snapshot: &Snapshot, analyzers: &mut Analyzers, question: &str) -> ta
         });
     }
     if terms.len() > MAX_TERMS {
-        terms.sort_by(|a, b| b.idf.partial_cmp(&a.idf).unwrap_or(std::cmp::Ordering::Equal));
+        terms.sort_by(|a, b| {
+            b.idf
+                .partial_cmp(&a.idf)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
         terms.truncate(MAX_TERMS);
     }
     if terms.is_empty() {
@@ -233,7 +257,10 @@ fn prepare(snapshot: &Snapshot, analyzers: &mut Analyzers, question: &str) -> ta
         for stem in std::iter::once(&term.stem).chain(term.alt_stems.iter()) {
             let boost = if *stem == term.stem { 1.0 } else { TYPO_BOOST };
             clauses.push(term_query(Term::from_field_text(fields.body, stem), boost));
-            clauses.push(term_query(Term::from_field_text(fields.title, stem), TITLE_BOOST * boost));
+            clauses.push(term_query(
+                Term::from_field_text(fields.title, stem),
+                TITLE_BOOST * boost,
+            ));
         }
     }
     let kept: HashSet<&str> = terms.iter().map(|t| t.stem.as_str()).collect();
@@ -244,7 +271,10 @@ fn prepare(snapshot: &Snapshot, analyzers: &mut Analyzers, question: &str) -> ta
     let mut exact_seen = HashSet::new();
     for token in &informative {
         if exact_seen.insert(token.exact.as_str()) {
-            clauses.push(term_query(Term::from_field_text(fields.body_exact, &token.exact), EXACT_BOOST));
+            clauses.push(term_query(
+                Term::from_field_text(fields.body_exact, &token.exact),
+                EXACT_BOOST,
+            ));
         }
     }
     // Words that sit together in the question score more where they sit together in a passage.
@@ -252,21 +282,42 @@ fn prepare(snapshot: &Snapshot, analyzers: &mut Analyzers, question: &str) -> ta
         for pair in informative.windows(2) {
             if pair[1].position - pair[0].position <= 3 {
                 let terms = vec![
-                    (pair[0].position, Term::from_field_text(fields.body_exact, &pair[0].exact)),
-                    (pair[1].position, Term::from_field_text(fields.body_exact, &pair[1].exact)),
+                    (
+                        pair[0].position,
+                        Term::from_field_text(fields.body_exact, &pair[0].exact),
+                    ),
+                    (
+                        pair[1].position,
+                        Term::from_field_text(fields.body_exact, &pair[1].exact),
+                    ),
                 ];
                 clauses.extend(phrase_query(terms, 1, ADJACENT_PAIR_BOOST));
             }
         }
     }
     for span in quoted_spans(&text).into_iter().take(4) {
-        let phrase: Vec<(usize, Term)> = analyzers
-            .analyze(span)
-            .into_iter()
-            .take(16)
-            .map(|t| (t.position, Term::from_field_text(fields.body_exact, &t.exact)))
+        let tokens: Vec<AnalyzedToken> = analyzers.analyze(span).into_iter().take(16).collect();
+        let exact: Vec<(usize, Term)> = tokens
+            .iter()
+            .map(|t| {
+                (
+                    t.position,
+                    Term::from_field_text(fields.body_exact, &t.exact),
+                )
+            })
             .collect();
-        clauses.extend(phrase_query(phrase, 0, QUOTED_PHRASE_BOOST));
+        clauses.extend(phrase_query(exact, 0, QUOTED_PHRASE_BOOST));
+        // A quoted headline is found in the title field, where stop words leave position gaps.
+        let stemmed: Vec<(usize, Term)> = tokens
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t.position,
+                    Term::from_field_text(fields.title, t.stem.as_deref()?),
+                ))
+            })
+            .collect();
+        clauses.extend(phrase_query(stemmed, 1, QUOTED_PHRASE_BOOST));
     }
     Ok(Some(Prepared {
         query: Box::new(BooleanQuery::new(clauses)),
@@ -282,16 +333,25 @@ struct Candidate {
     paragraph: usize,
     start: usize,
     end: usize,
-    quotable_start: usize,
     hash: String,
     text: String,
     coverage: f32,
 }
 
-fn read_candidate(searcher: &Searcher, snapshot: &Snapshot, score: f32, address: tantivy::DocAddress) -> tantivy::Result<Candidate> {
+fn read_candidate(
+    searcher: &Searcher,
+    snapshot: &Snapshot,
+    score: f32,
+    address: tantivy::DocAddress,
+) -> tantivy::Result<Candidate> {
     let doc: TantivyDocument = searcher.doc(address)?;
     let f = snapshot.fields;
-    let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let text_of = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     let number_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
     Ok(Candidate {
         score,
@@ -300,7 +360,6 @@ fn read_candidate(searcher: &Searcher, snapshot: &Snapshot, score: f32, address:
         paragraph: number_of(f.paragraph),
         start: number_of(f.start),
         end: number_of(f.end),
-        quotable_start: number_of(f.quotable_start),
         hash: text_of(f.hash),
         text: text_of(f.body),
         coverage: 0.0,
@@ -337,7 +396,10 @@ pub fn search(
     };
     let searcher = snapshot.reader.searcher();
     let limit = (k * 6).max(30);
-    let top = searcher.search(&prepared.query, &TopDocs::with_limit(limit).order_by_score())?;
+    let top = searcher.search(
+        &prepared.query,
+        &TopDocs::with_limit(limit).order_by_score(),
+    )?;
     let total_weight = prepared.matcher.total_weight().max(f32::EPSILON);
     let mut candidates = Vec::with_capacity(top.len());
     for (score, address) in top {
@@ -355,7 +417,16 @@ pub fn search(
             result.nearest.push((c.file.clone(), c.title.clone()));
         }
     }
-    result.coverage = candidates.iter().take(5).map(|c| c.coverage).fold(0.0, f32::max);
+    result.coverage = candidates
+        .iter()
+        .take(5)
+        .map(|c| c.coverage)
+        .fold(0.0, f32::max);
+    tracing::debug!(
+        terms = ?prepared.matcher.terms.iter().map(|t| format!("{}({:.2}){:?}", t.stem, t.idf, t.alt_stems)).collect::<Vec<_>>(),
+        coverage = result.coverage,
+        "query analysed"
+    );
     if result.coverage < settings.min_coverage {
         result.abstention = Some(Abstention::NotCovered);
         return Ok(result);
@@ -366,7 +437,15 @@ pub fn search(
     let selected = select_hits(&candidates, k + 10);
     let hits: Vec<Hit> = selected
         .into_iter()
-        .map(|c| to_hit(c, snapshot, &prepared.matcher, &mut analyzers, settings.max_quote_chars))
+        .map(|c| {
+            to_hit(
+                c,
+                snapshot,
+                &prepared.matcher,
+                &mut analyzers,
+                settings.max_quote_chars,
+            )
+        })
         .collect();
     let mut hits = hits.into_iter();
     result.hits = hits.by_ref().take(k).collect();
@@ -399,9 +478,14 @@ fn select_hits(candidates: &[Candidate], limit: usize) -> Vec<&Candidate> {
     out
 }
 
-fn to_hit(c: &Candidate, snapshot: &Snapshot, matcher: &TermMatcher, analyzers: &mut Analyzers, max_chars: usize) -> Hit {
-    let quotable = c.quotable_start.saturating_sub(c.start).min(c.text.len());
-    let quote = extract_quote(&c.text, quotable, matcher, analyzers, max_chars);
+fn to_hit(
+    c: &Candidate,
+    snapshot: &Snapshot,
+    matcher: &TermMatcher,
+    analyzers: &mut Analyzers,
+    max_chars: usize,
+) -> Hit {
+    let quote = extract_quote(&c.text, matcher, analyzers, max_chars);
     let meta = snapshot.article(&c.file);
     Hit {
         source: c.file.clone(),
@@ -429,7 +513,10 @@ mod tests {
 
     #[test]
     fn quoted_spans_are_found_in_all_quote_styles() {
-        assert_eq!(quoted_spans("a \"b c\" d « e f » “g”"), vec!["b c", "e f", "g"]);
+        assert_eq!(
+            quoted_spans("a \"b c\" d « e f » “g”"),
+            vec!["b c", "e f", "g"]
+        );
         assert!(quoted_spans("pas de guillemet \" ouvert").is_empty());
     }
 

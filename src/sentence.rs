@@ -10,9 +10,9 @@ use unicode_segmentation::UnicodeSegmentation;
 /// period). French and English titles and common news abbreviations.
 const ABBREVIATIONS: &[&str] = &[
     "m", "mm", "mme", "mmes", "mlle", "mlles", "dr", "pr", "me", "mgr", "st", "ste", "av", "bd",
-    "etc", "cf", "p", "pp", "vol", "no", "n°", "art", "mr", "mrs", "ms", "jr", "sr", "prof",
-    "gén", "gen", "col", "lt", "sgt", "vs", "env", "min", "max", "ex", "fig", "ibid", "inc", "ltd",
-    "co", "corp", "dept", "éd", "ed", "janv", "févr", "avr", "juil", "sept", "oct", "nov", "déc",
+    "etc", "cf", "p", "pp", "vol", "no", "n°", "art", "mr", "mrs", "ms", "jr", "sr", "prof", "gén",
+    "gen", "col", "lt", "sgt", "vs", "env", "min", "max", "ex", "fig", "ibid", "inc", "ltd", "co",
+    "corp", "dept", "éd", "ed", "janv", "févr", "avr", "juil", "sept", "oct", "nov", "déc",
 ];
 
 /// Splits `text` into sentences and returns their byte ranges, trimmed of surrounding whitespace.
@@ -49,7 +49,12 @@ fn should_merge(previous: &str, next: &str) -> bool {
     };
     // A sentence never starts with closing punctuation or a lowercase word: `», a-t-il dit`,
     // `? demande-t-il`, `, selon lui`.
-    if first.is_lowercase() || matches!(first, '»' | ',' | ';' | ':' | ')' | ']' | '”' | '’' | '-' | '–' | '—') {
+    if first.is_lowercase()
+        || matches!(
+            first,
+            '»' | ',' | ';' | ':' | ')' | ']' | '”' | '’' | '-' | '–' | '—'
+        )
+    {
         return true;
     }
     if let Some(stem) = previous.strip_suffix('.') {
@@ -106,7 +111,10 @@ mod tests {
         let text = "« C'est inacceptable ! », a-t-il dit. Puis il est parti.";
         assert_eq!(
             sentences(text),
-            vec!["« C'est inacceptable ! », a-t-il dit.", "Puis il est parti."]
+            vec![
+                "« C'est inacceptable ! », a-t-il dit.",
+                "Puis il est parti."
+            ]
         );
     }
 
@@ -120,7 +128,8 @@ mod tests {
     #[test]
     fn long_quotations_split_into_their_sentences() {
         // Quotations of several sentences are split so that a quote can pick one of them.
-        let text = "« Nous accordons un accès. Outre cela, nous aidons. », a déclaré Microsoft. Fin.";
+        let text =
+            "« Nous accordons un accès. Outre cela, nous aidons. », a déclaré Microsoft. Fin.";
         assert_eq!(
             sentences(text),
             vec![
@@ -135,7 +144,10 @@ mod tests {
     fn ranges_are_trimmed_and_ordered() {
         let text = "  Une phrase.   Deux phrases ?  Trois !  ";
         let ranges = split_sentences(text);
-        assert_eq!(sentences(text), vec!["Une phrase.", "Deux phrases ?", "Trois !"]);
+        assert_eq!(
+            sentences(text),
+            vec!["Une phrase.", "Deux phrases ?", "Trois !"]
+        );
         assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0));
     }
 }

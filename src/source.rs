@@ -47,7 +47,11 @@ const MAX_NAME_CHARS: usize = 300;
 /// Resolves a user-given name to a catalog article. Accepts the exact file name, or a name that
 /// folds (case, accents, spaces) to exactly one catalog name, with or without its extension.
 pub fn resolve<'a>(snapshot: &'a Snapshot, requested: &str) -> Result<&'a ArticleMeta> {
-    let cleaned: String = strip_controls(requested).trim().chars().take(MAX_NAME_CHARS).collect();
+    let cleaned: String = strip_controls(requested)
+        .trim()
+        .chars()
+        .take(MAX_NAME_CHARS)
+        .collect();
     if let Some(meta) = snapshot.article(&cleaned) {
         return Ok(meta);
     }
@@ -82,8 +86,17 @@ pub fn suggest(snapshot: &Snapshot, partial: &str, limit: usize) -> Vec<String> 
 }
 
 /// Like [`suggest`], returning the articles.
-pub fn suggest_articles<'a>(snapshot: &'a Snapshot, partial: &str, limit: usize) -> Vec<&'a ArticleMeta> {
-    let wanted = fold(&strip_controls(partial).chars().take(MAX_NAME_CHARS).collect::<String>());
+pub fn suggest_articles<'a>(
+    snapshot: &'a Snapshot,
+    partial: &str,
+    limit: usize,
+) -> Vec<&'a ArticleMeta> {
+    let wanted = fold(
+        &strip_controls(partial)
+            .chars()
+            .take(MAX_NAME_CHARS)
+            .collect::<String>(),
+    );
     let mut scored: Vec<(f64, &ArticleMeta)> = snapshot
         .catalog
         .articles
@@ -169,12 +182,18 @@ fn view(article: &crate::corpus::Article, i: usize) -> ParagraphView {
 /// The path of a catalog file, checked to resolve inside the corpus folder (a symlink could have
 /// been swapped since indexing).
 fn safe_path(corpus_dir: &Path, name: &str) -> Result<std::path::PathBuf> {
-    let root = corpus_dir.canonicalize().map_err(|e| CoreError::io(corpus_dir, e))?;
+    let root = corpus_dir
+        .canonicalize()
+        .map_err(|e| CoreError::io(corpus_dir, e))?;
     let refuse = || CoreError::UnknownSource {
         requested: name.to_string(),
         suggestions: Vec::new(),
     };
-    if name.split('/').any(|part| part.is_empty() || part == "." || part == "..") || name.contains(['\\', '\0']) {
+    if name
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+        || name.contains(['\\', '\0'])
+    {
         return Err(refuse());
     }
     let path = root.join(name);

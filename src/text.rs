@@ -86,15 +86,18 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> String {
 /// Removes control characters (other than newline and tab) and zero-width formatting characters
 /// that only serve to disguise text.
 pub fn strip_controls(text: &str) -> String {
-    text.chars()
-        .filter(|c| {
-            !(c.is_control() && *c != '\n' && *c != '\t')
-                && !matches!(
-                    c,
-                    '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
-                )
-        })
-        .collect()
+    text.chars().filter(|&c| !is_invisible(c)).collect()
+}
+
+/// Control characters other than newline and tab, and zero-width or bidirectional formatting
+/// characters.
+fn is_invisible(c: char) -> bool {
+    let control = c.is_control() && c != '\n' && c != '\t';
+    let formatting = matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    );
+    control || formatting
 }
 
 /// A short hex content hash (first 12 hex digits of SHA-256), stable across runs and machines.
@@ -110,13 +113,19 @@ mod tests {
 
     #[test]
     fn fold_removes_accents_and_normalizes_spaces() {
-        assert_eq!(fold("  Éléphant’s\u{00A0}\u{202F}café  "), "elephant's cafe");
+        assert_eq!(
+            fold("  Éléphant’s\u{00A0}\u{202F}café  "),
+            "elephant's cafe"
+        );
         assert_eq!(fold("Défense ISRAÉLIENNE"), "defense israelienne");
     }
 
     #[test]
     fn normalize_spacing_keeps_accents() {
-        assert_eq!(normalize_spacing("l’État\u{00A0}d’Israël"), "l'État d'Israël");
+        assert_eq!(
+            normalize_spacing("l’État\u{00A0}d’Israël"),
+            "l'État d'Israël"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,9 +12,9 @@ use serde_json::{json, Value};
 use serenity::all::{
     ApplicationId, ChannelId, ClientBuilder, Command, CommandOptionType, CommandType, Context,
     CreateAttachment, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
-    CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, EventHandler,
-    GatewayIntents, GuildId, Http, HttpBuilder, Interaction, InteractionId, Message, ShardManager,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    CreateMessage, EditInteractionResponse, EventHandler, GatewayIntents, GuildId, Http,
+    HttpBuilder, Interaction, InteractionId, Message, RawEventHandler, ShardManager,
 };
 use serenity::builder::Builder;
 use serenity::model::event::{Event, GatewayEvent};
@@ -29,6 +30,19 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 // A minimal serenity bot
 
 struct Pong;
+
+/// Counts dispatches serenity could not deserialize (they become `Event::Unknown`, silently).
+struct UnknownEvents(Arc<AtomicUsize>);
+
+#[serenity::async_trait]
+impl RawEventHandler for UnknownEvents {
+    async fn raw_event(&self, _ctx: Context, event: Event) {
+        if let Event::Unknown(u) = event {
+            eprintln!("serenity could not parse a {} dispatch", u.kind);
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
 
 #[serenity::async_trait]
 impl EventHandler for Pong {
@@ -47,15 +61,19 @@ impl EventHandler for Pong {
 struct Bot {
     shard_manager: Arc<ShardManager>,
     task: tokio::task::JoinHandle<()>,
+    unknown_events: Arc<AtomicUsize>,
 }
 
 async fn start_bot(fake: &FakeDiscord) -> Bot {
+    support::fake_discord::init_test_logging();
     let http = HttpBuilder::new(TOKEN)
         .proxy(fake.proxy_url())
         .ratelimiter_disabled(true)
         .build();
+    let unknown_events = Arc::new(AtomicUsize::new(0));
     let mut client = ClientBuilder::new_with_http(http, GatewayIntents::non_privileged())
         .event_handler(Pong)
+        .raw_event_handler(UnknownEvents(Arc::clone(&unknown_events)))
         .await
         .expect("build serenity client");
     let shard_manager = client.shard_manager.clone();
@@ -67,10 +85,16 @@ async fn start_bot(fake: &FakeDiscord) -> Bot {
     Bot {
         shard_manager,
         task,
+        unknown_events,
     }
 }
 
 async fn stop_bot(bot: Bot) {
+    assert_eq!(
+        bot.unknown_events.load(Ordering::SeqCst),
+        0,
+        "undeserializable dispatches"
+    );
     let _ = tokio::time::timeout(Duration::from_secs(10), bot.shard_manager.shutdown_all()).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), bot.task).await;
 }
@@ -89,7 +113,11 @@ async fn ping(fake: &FakeDiscord) -> RecordedRequest {
         .wait_for_response(id, TIMEOUT)
         .await
         .expect("the bot never answered the interaction");
-    assert_eq!(cb.status, 204, "callback answered {}: {:?}", cb.status, cb.response);
+    assert_eq!(
+        cb.status, 204,
+        "callback answered {}: {:?}",
+        cb.status, cb.response
+    );
     assert_eq!(cb.callback_type(), Some(4));
     assert_eq!(cb.content(), Some("pong"));
     assert_eq!(cb.interaction_token(), Some(token.as_str()));
@@ -107,20 +135,36 @@ async fn ready_then_slash_command_gets_pong() {
     assert!(fake.wait_ready(TIMEOUT).await, "no READY");
     assert_eq!(fake.identify_count(), 1);
     let identify = fake.last_identify().expect("identify payload");
-    assert!(identify["token"].as_str().unwrap_or_default().ends_with(TOKEN));
+    assert!(identify["token"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with(TOKEN));
     assert!(fake.gateway_queries().iter().all(|q| q.contains("v=10")));
 
     ping(&fake).await;
-    let (id, _, payload) =
-        fake.slash_command("ping", json!([]), TEST_USER_ID, "de", DEFAULT_MEMBER_PERMISSIONS);
+    let (id, _, payload) = fake.slash_command(
+        "ping",
+        json!([]),
+        TEST_USER_ID,
+        "de",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
     fake.send_interaction(payload).await;
-    fake.wait_for_response(id, TIMEOUT).await.expect("second ping");
+    fake.wait_for_response(id, TIMEOUT)
+        .await
+        .expect("second ping");
     let latency = fake.response_latency(id).expect("latency");
     assert!(latency < Duration::from_secs(3), "slow answer: {latency:?}");
 
     // Only the expected REST calls were made, all successfully.
     for r in fake.requests() {
-        assert!(r.is_success(), "failed request {} {}: {:?}", r.method, r.path, r.response);
+        assert!(
+            r.is_success(),
+            "failed request {} {}: {:?}",
+            r.method,
+            r.path,
+            r.response
+        );
     }
     stop_bot(bot).await;
 }
@@ -385,23 +429,36 @@ async fn startup_routes_and_command_registration() {
     assert_eq!(in_guild[0].guild_id, Some(GuildId::new(GUILD_ID)));
     // Ids are stable per name, and the builders use them.
     assert_eq!(in_guild[0].id, registered[0].id);
-    let (_, _, p) =
-        fake.slash_command("ask", json!([]), TEST_USER_ID, "en-US", DEFAULT_MEMBER_PERMISSIONS);
+    let (_, _, p) = fake.slash_command(
+        "ask",
+        json!([]),
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
     assert_eq!(p["data"]["id"], json!(registered[0].id.to_string()));
 
     // Unknown routes: recorded, 404 with a JSON body.
     let err = http.get_guild(GuildId::new(GUILD_ID)).await.unwrap_err();
     assert_eq!(status_and_code(err).0, 404);
     let last = fake.requests().pop().unwrap();
-    assert_eq!((last.status, last.response.clone()), (404, json!({"message": "Unknown", "code": 0})));
+    assert_eq!(
+        (last.status, last.response.clone()),
+        (404, json!({"message": "Unknown", "code": 0}))
+    );
 }
 
 #[tokio::test]
 async fn callbacks_duplicates_and_injected_failures() {
     let fake = FakeDiscord::start().await;
     let http = http_for(&fake);
-    let (id, token, _) =
-        fake.slash_command("ping", json!([]), TEST_USER_ID, "en-US", DEFAULT_MEMBER_PERMISSIONS);
+    let (id, token, _) = fake.slash_command(
+        "ping",
+        json!([]),
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
     let iid = InteractionId::new(id);
     let reply = |text: &str| {
         CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text))
@@ -417,12 +474,18 @@ async fn callbacks_duplicates_and_injected_failures() {
     let rl = fake.requests().pop().unwrap();
     assert!(rl.response["retry_after"].as_f64().is_some());
 
-    reply("c").execute(&http, (iid, &token)).await.expect("third try works");
+    reply("c")
+        .execute(&http, (iid, &token))
+        .await
+        .expect("third try works");
     let err = reply("d").execute(&http, (iid, &token)).await.unwrap_err();
     let (status, code, _) = status_and_code(err);
     assert_eq!((status, code), (400, 40060));
 
-    let first = fake.wait_for_response(id, Duration::from_secs(1)).await.unwrap();
+    let first = fake
+        .wait_for_response(id, Duration::from_secs(1))
+        .await
+        .unwrap();
     assert_eq!(first.status, 500);
     let statuses: Vec<u16> = fake.messages_for(&token).iter().map(|r| r.status).collect();
     assert_eq!(statuses, vec![500, 429, 204, 400]);
@@ -430,7 +493,12 @@ async fn callbacks_duplicates_and_injected_failures() {
 
     // An unknown interaction.
     let err = http
-        .create_interaction_response(InteractionId::new(42), "nope", &json!({"type": 4, "data": {"content": "x"}}), vec![])
+        .create_interaction_response(
+            InteractionId::new(42),
+            "nope",
+            &json!({"type": 4, "data": {"content": "x"}}),
+            vec![],
+        )
         .await
         .unwrap_err();
     let (status, code, _) = status_and_code(err);
@@ -443,9 +511,17 @@ async fn edits_followups_files_and_limits() {
     let http = http_for(&fake);
 
     // Editing before responding fails like on Discord.
-    let (id, token, _) =
-        fake.slash_command("ask", json!([]), TEST_USER_ID, "en-US", DEFAULT_MEMBER_PERMISSIONS);
-    let err = EditInteractionResponse::new().content("early").execute(&http, &token).await;
+    let (id, token, _) = fake.slash_command(
+        "ask",
+        json!([]),
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    let err = EditInteractionResponse::new()
+        .content("early")
+        .execute(&http, &token)
+        .await;
     assert_eq!(status_and_code(err.unwrap_err()).0, 404);
 
     // Defer (ephemeral), then the first followup fills the original message.
@@ -453,10 +529,17 @@ async fn edits_followups_files_and_limits() {
         .execute(&http, (InteractionId::new(id), &token))
         .await
         .unwrap();
-    let original: Message = http.get_original_interaction_response(&token).await.unwrap();
+    let original: Message = http
+        .get_original_interaction_response(&token)
+        .await
+        .unwrap();
     let filled = CreateInteractionResponseFollowup::new()
         .content("answer with quotes")
-        .embed(CreateEmbed::new().title("Sources").field("1", "\"quote\"", false))
+        .embed(
+            CreateEmbed::new()
+                .title("Sources")
+                .field("1", "\"quote\"", false),
+        )
         .button(CreateButton::new("more:1").label("More"))
         .execute(&http, (None, &token))
         .await
@@ -479,7 +562,10 @@ async fn edits_followups_files_and_limits() {
     assert_eq!(second.attachments[0].filename, "quotes.txt");
     assert_eq!(second.attachments[0].size, 5);
     let rec = fake.messages_for(&token).pop().unwrap();
-    assert_eq!(rec.files, vec![("quotes.txt".to_string(), b"hello".to_vec())]);
+    assert_eq!(
+        rec.files,
+        vec![("quotes.txt".to_string(), b"hello".to_vec())]
+    );
     assert_eq!(rec.content(), Some("file"));
 
     // Edit the original, then edit the followup.
@@ -499,7 +585,10 @@ async fn edits_followups_files_and_limits() {
     // serenity quirk: CreateInteractionResponseFollowup always serializes `attachments: []` and
     // `embeds: []`, so editing with it drops the message's files and embeds (as Discord would).
     assert_eq!((edited2.id, edited2.attachments.len()), (second.id, 0));
-    assert_eq!(fake.messages_for(&token).pop().unwrap().body["attachments"], json!([]));
+    assert_eq!(
+        fake.messages_for(&token).pop().unwrap().body["attachments"],
+        json!([])
+    );
 
     // A button click on the stored message, answered with UPDATE_MESSAGE.
     let stored = fake.original_message(&token).unwrap();
@@ -512,12 +601,20 @@ async fn edits_followups_files_and_limits() {
     .await
     .unwrap();
     assert_eq!(fake.original_message(&ctoken).unwrap()["content"], "page 2");
-    assert_eq!(fake.message(original.id.get()).unwrap()["content"], "page 2");
+    assert_eq!(
+        fake.message(original.id.get()).unwrap()["content"],
+        "page 2"
+    );
 
     // Discord's limits are enforced with Discord's error shape (raw JSON: serenity's builders
     // would refuse before sending).
-    let (id2, token2, _) =
-        fake.slash_command("ask", json!([]), TEST_USER_ID, "en-US", DEFAULT_MEMBER_PERMISSIONS);
+    let (id2, token2, _) = fake.slash_command(
+        "ask",
+        json!([]),
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
     let long = "x".repeat(2001);
     let err = http
         .create_interaction_response(
@@ -528,7 +625,10 @@ async fn edits_followups_files_and_limits() {
         )
         .await
         .unwrap_err();
-    assert_eq!(status_and_code(err), (400, 50035, vec!["data.content".to_string()]));
+    assert_eq!(
+        status_and_code(err),
+        (400, 50035, vec!["data.content".to_string()])
+    );
     let err = http
         .create_interaction_response(
             InteractionId::new(id2),
@@ -539,7 +639,9 @@ async fn edits_followups_files_and_limits() {
         .await
         .unwrap_err();
     assert_eq!(status_and_code(err).1, 50006);
-    let choices: Vec<Value> = (0..26).map(|i| json!({"name": format!("c{i}"), "value": "v"})).collect();
+    let choices: Vec<Value> = (0..26)
+        .map(|i| json!({"name": format!("c{i}"), "value": "v"}))
+        .collect();
     let err = http
         .create_interaction_response(
             InteractionId::new(id2),
@@ -557,5 +659,204 @@ async fn edits_followups_files_and_limits() {
         .await
         .unwrap();
     assert_eq!(m.content, "hello @everyone");
-    assert!(m.mention_everyone, "no allowed_mentions: Discord would ping");
+    assert!(
+        m.mention_everyone,
+        "no allowed_mentions: Discord would ping"
+    );
+}
+
+// ------------------------------------------------------------------------------------------------
+// A small poise bot: registration, slash, autocomplete, buttons and context menus
+
+type PoiseError = Box<dyn std::error::Error + Send + Sync>;
+type PoiseCtx<'a> = poise::Context<'a, (), PoiseError>;
+
+#[poise::command(slash_command, rename = "ping")]
+async fn poise_ping(ctx: PoiseCtx<'_>) -> Result<(), PoiseError> {
+    ctx.say("pong").await?;
+    Ok(())
+}
+
+async fn complete_question(
+    _ctx: PoiseCtx<'_>,
+    partial: &str,
+) -> serenity::all::CreateAutocompleteResponse {
+    let choices = ["who won", "when was", "what did"]
+        .into_iter()
+        .filter(|q| q.starts_with(partial))
+        .map(serenity::all::AutocompleteChoice::from)
+        .collect();
+    serenity::all::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+#[poise::command(slash_command)]
+async fn ask(
+    ctx: PoiseCtx<'_>,
+    #[autocomplete = "complete_question"] question: String,
+    limit: Option<i64>,
+) -> Result<(), PoiseError> {
+    let reply = poise::CreateReply::default()
+        .content(format!("q={question} limit={}", limit.unwrap_or(3)))
+        .components(vec![serenity::all::CreateActionRow::Buttons(vec![
+            CreateButton::new("more:2").label("More"),
+        ])]);
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+#[poise::command(context_menu_command = "Check quote")]
+async fn check_quote(ctx: PoiseCtx<'_>, msg: serenity::all::Message) -> Result<(), PoiseError> {
+    ctx.send(
+        poise::CreateReply::default()
+            .content(format!("checked {} chars", msg.content.chars().count()))
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn on_event(
+    ctx: &serenity::all::Context,
+    event: &serenity::all::FullEvent,
+) -> Result<(), PoiseError> {
+    if let serenity::all::FullEvent::InteractionCreate {
+        interaction: Interaction::Component(click),
+    } = event
+    {
+        let page = CreateInteractionResponse::UpdateMessage(
+            CreateInteractionResponseMessage::new()
+                .content(format!("page for {}", click.data.custom_id)),
+        );
+        click.create_response(ctx, page).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn poise_bot_end_to_end() {
+    support::fake_discord::init_test_logging();
+    let fake = FakeDiscord::start().await;
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: vec![poise_ping(), ask(), check_quote()],
+            event_handler: |framework, event| Box::pin(on_event(framework.serenity_context, event)),
+            ..Default::default()
+        })
+        .setup(|ctx, _ready, framework| {
+            Box::pin(async move {
+                poise::builtins::register_globally(ctx, &framework.options().commands).await?;
+                Ok(())
+            })
+        })
+        .build();
+    let http = HttpBuilder::new(TOKEN)
+        .proxy(fake.proxy_url())
+        .ratelimiter_disabled(true)
+        .build();
+    let mut client = ClientBuilder::new_with_http(http, GatewayIntents::non_privileged())
+        .framework(framework)
+        .await
+        .expect("build poise client");
+    let shard_manager = client.shard_manager.clone();
+    let task = tokio::spawn(async move {
+        let _ = client.start().await;
+    });
+
+    assert!(fake.wait_ready(TIMEOUT).await);
+    let registered = fake
+        .wait_commands_registered(TIMEOUT)
+        .await
+        .expect("commands registered");
+    let names: Vec<&str> = registered
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["ping", "ask", "Check quote"]);
+    // poise looked up the owners.
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.path == "/api/v10/oauth2/applications/@me"));
+
+    // Slash command.
+    let (id, token, p) = fake.slash_command(
+        "ping",
+        json!([]),
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    fake.send_interaction(p).await;
+    let cb = fake
+        .wait_for_response(id, TIMEOUT)
+        .await
+        .expect("ping answered");
+    assert_eq!((cb.status, cb.content()), (204, Some("pong")));
+    assert_eq!(fake.messages_for(&token).len(), 1);
+
+    // Autocomplete.
+    let (id, _, p) = fake.autocomplete(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "w", "focused": true}]),
+        TEST_USER_ID,
+        "en-US",
+    );
+    fake.send_interaction(p).await;
+    let cb = fake
+        .wait_for_response(id, TIMEOUT)
+        .await
+        .expect("autocomplete answered");
+    assert_eq!((cb.status, cb.callback_type()), (204, Some(8)));
+    assert_eq!(cb.body["data"]["choices"].as_array().map(Vec::len), Some(3));
+
+    // Slash command with options, then a click on its button.
+    let (id, token, p) = fake.slash_command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "who won"},
+               {"name": "limit", "type": 4, "value": 5}]),
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    fake.send_interaction(p).await;
+    let cb = fake
+        .wait_for_response(id, TIMEOUT)
+        .await
+        .expect("ask answered");
+    assert_eq!(cb.content(), Some("q=who won limit=5"));
+    let message = fake.original_message(&token).expect("original message");
+    let (cid, ctoken, p) = fake.component("more:2", message, TEST_USER_ID, "en-US");
+    fake.send_interaction(p).await;
+    let cb = fake
+        .wait_for_response(cid, TIMEOUT)
+        .await
+        .expect("click answered");
+    assert_eq!((cb.status, cb.callback_type()), (204, Some(7)));
+    assert_eq!(
+        fake.original_message(&ctoken).unwrap()["content"],
+        "page for more:2"
+    );
+
+    // Message context menu.
+    let (id, _, p) = fake.message_context(
+        "Check quote",
+        "hello",
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    fake.send_interaction(p).await;
+    let cb = fake
+        .wait_for_response(id, TIMEOUT)
+        .await
+        .expect("context menu answered");
+    assert_eq!(
+        (cb.content(), cb.flags()),
+        (Some("checked 5 chars"), Some(64))
+    );
+
+    let _ = tokio::time::timeout(Duration::from_secs(10), shard_manager.shutdown_all()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
 }

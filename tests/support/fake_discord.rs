@@ -107,7 +107,10 @@ pub struct RecordedRequest {
 
 impl RecordedRequest {
     fn segments(&self) -> Vec<&str> {
-        self.path.trim_start_matches("/api/v10/").split('/').collect()
+        self.path
+            .trim_start_matches("/api/v10/")
+            .split('/')
+            .collect()
     }
 
     /// True for `POST /interactions/{id}/{token}/callback`.
@@ -570,9 +573,7 @@ impl FakeDiscord {
     }
 
     async fn take_live(&self) -> Option<LiveConn> {
-        let live = self
-            .wait_until(SEND_TIMEOUT, |st| st.live.clone())
-            .await?;
+        let live = self.wait_until(SEND_TIMEOUT, |st| st.live.clone()).await?;
         let mut st = self.inner.st();
         if st.live.as_ref().map(|l| l.id) == Some(live.id) {
             st.live = None;
@@ -661,8 +662,8 @@ impl FakeDiscord {
                     continue;
                 }
                 if let Some((session, seq, _)) = &pending {
-                    let replayed = live.session == *session
-                        && st.event_log.iter().any(|(s, _)| s == seq);
+                    let replayed =
+                        live.session == *session && st.event_log.iter().any(|(s, _)| s == seq);
                     if replayed {
                         // The RESUME handler replayed it on the new connection.
                         let now = Instant::now();
@@ -989,6 +990,18 @@ fn stringify_focused(options: &mut Value) {
     }
 }
 
+/// Installs a `tracing` subscriber writing to the test output, filtered by `RUST_LOG`, if
+/// `RUST_LOG` is set (e.g. `RUST_LOG=serenity=debug`). Safe to call from every test.
+pub fn init_test_logging() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .with_ansi(false)
+            .try_init();
+    }
+}
+
 fn now_timestamp() -> String {
     serenity::model::Timestamp::now().to_string()
 }
@@ -1242,11 +1255,7 @@ fn message_skeleton(id: u64, channel_id: u64, author: Value, kind: u8) -> Value 
 // ----------------------------------------------------------------------------------------------
 // Gateway
 
-async fn ws_handler(
-    State(inner): State<Arc<Inner>>,
-    uri: Uri,
-    ws: WebSocketUpgrade,
-) -> Response {
+async fn ws_handler(State(inner): State<Arc<Inner>>, uri: Uri, ws: WebSocketUpgrade) -> Response {
     let query = uri.query().unwrap_or_default().to_string();
     ws.on_upgrade(move |socket| run_gateway_conn(inner, socket, query))
 }
@@ -1267,8 +1276,12 @@ async fn run_gateway_conn(inner: Arc<Inner>, mut socket: WebSocket, query: Strin
     }
     inner.notify.notify_waiters();
 
-    let hello = json!({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": null, "t": null});
-    let mut alive = socket.send(WsMessage::Text(hello.to_string())).await.is_ok();
+    let hello =
+        json!({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": null, "t": null});
+    let mut alive = socket
+        .send(WsMessage::Text(hello.to_string()))
+        .await
+        .is_ok();
     while alive {
         tokio::select! {
             incoming = socket.recv() => match incoming {
@@ -1494,10 +1507,7 @@ async fn rest_handler(State(inner): State<Arc<Inner>>, req: Request) -> Response
             path,
             query,
             body,
-            files: uploads
-                .into_iter()
-                .map(|u| (u.filename, u.data))
-                .collect(),
+            files: uploads.into_iter().map(|u| (u.filename, u.data)).collect(),
             at,
             status: reply.status,
             response: reply.body.clone().unwrap_or(Value::Null),
@@ -1670,7 +1680,10 @@ fn route(
             }
         }
         ("PATCH", ["channels", _, "messages", mid]) => {
-            let Some(id) = mid.parse::<u64>().ok().filter(|id| st.messages.contains_key(id))
+            let Some(id) = mid
+                .parse::<u64>()
+                .ok()
+                .filter(|id| st.messages.contains_key(id))
             else {
                 return Reply::error(404, 10008, "Unknown Message");
             };
@@ -1682,7 +1695,11 @@ fn route(
             Reply::json(200, msg.clone())
         }
         ("DELETE", ["channels", _, "messages", mid]) => {
-            match mid.parse::<u64>().ok().and_then(|id| st.messages.remove(&id)) {
+            match mid
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| st.messages.remove(&id))
+            {
                 Some(_) => Reply::no_content(),
                 None => Reply::error(404, 10008, "Unknown Message"),
             }
@@ -1709,7 +1726,8 @@ fn echo_command(inner: &Inner, st: &mut FakeState, cmd: &Value, guild: Option<u6
     out.entry("type").or_insert(json!(1));
     out.entry("description").or_insert(json!(""));
     out.entry("options").or_insert(json!([]));
-    out.entry("default_member_permissions").or_insert(Value::Null);
+    out.entry("default_member_permissions")
+        .or_insert(Value::Null);
     out.entry("nsfw").or_insert(json!(false));
     out.entry("integration_types").or_insert(json!([0]));
     out.entry("contexts").or_insert(Value::Null);
@@ -2101,7 +2119,12 @@ fn validate_message(
     for (i, e) in embeds.iter().enumerate() {
         let p = format!("embeds.{i}");
         check_len(&mut errors, e.get("title"), 256, &format!("{p}.title"));
-        check_len(&mut errors, e.get("description"), 4096, &format!("{p}.description"));
+        check_len(
+            &mut errors,
+            e.get("description"),
+            4096,
+            &format!("{p}.description"),
+        );
         check_len(
             &mut errors,
             e.pointer("/footer/text"),
@@ -2191,7 +2214,12 @@ fn validate_message(
         }
         for (j, c) in comps.iter().enumerate() {
             let cp = format!("components.{i}.components.{j}");
-            check_len(&mut errors, c.get("custom_id"), 100, &format!("{cp}.custom_id"));
+            check_len(
+                &mut errors,
+                c.get("custom_id"),
+                100,
+                &format!("{cp}.custom_id"),
+            );
             check_len(&mut errors, c.get("label"), 80, &format!("{cp}.label"));
         }
     }
@@ -2247,9 +2275,19 @@ fn validate_choices(st: &FakeState, data: &Value) -> Result<(), Reply> {
         );
     }
     for (i, c) in choices.iter().enumerate() {
-        check_len(&mut errors, c.get("name"), 100, &format!("data.choices.{i}.name"));
+        check_len(
+            &mut errors,
+            c.get("name"),
+            100,
+            &format!("data.choices.{i}.name"),
+        );
         if c.get("value").is_some_and(Value::is_string) {
-            check_len(&mut errors, c.get("value"), 100, &format!("data.choices.{i}.value"));
+            check_len(
+                &mut errors,
+                c.get("value"),
+                100,
+                &format!("data.choices.{i}.value"),
+            );
         }
         if chars(c.get("name")) == 0 {
             push_error(
