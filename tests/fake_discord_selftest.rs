@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use serenity::all::{
-    ApplicationId, ChannelId, ClientBuilder, Command, CommandOptionType, CommandType, Context,
-    CreateAttachment, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
-    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateMessage, EditInteractionResponse, EventHandler, GatewayIntents, GuildId, Http,
-    HttpBuilder, Interaction, InteractionId, Message, RawEventHandler, ShardManager,
+    ChannelId, ClientBuilder, Command, CommandOptionType, CommandType, Context, CreateAttachment,
+    CreateButton, CreateCommand, CreateCommandOption, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
+    EditInteractionResponse, EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, Interaction,
+    InteractionId, Message, RawEventHandler, ShardManager,
 };
 use serenity::builder::Builder;
 use serenity::model::event::{Event, GatewayEvent};
@@ -361,12 +361,7 @@ async fn interaction_builders_deserialize() {
 // REST behaviour, driven by serenity's Http (no gateway needed)
 
 fn http_for(fake: &FakeDiscord) -> Http {
-    let http = HttpBuilder::new(TOKEN)
-        .proxy(fake.proxy_url())
-        .ratelimiter_disabled(true)
-        .build();
-    http.set_application_id(ApplicationId::new(APP_ID));
-    http
+    fake.serenity_http(TOKEN)
 }
 
 fn status_and_code(err: serenity::Error) -> (u16, isize, Vec<String>) {

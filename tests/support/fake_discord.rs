@@ -26,6 +26,22 @@
 //!   replay + RESUMED) and can inject faults (dropped connection, op 7, op 9, failing callbacks).
 //!
 //! Snowflakes are sent as JSON strings, like Discord does.
+//!
+//! serenity 0.12.5 behaviour worth knowing when writing tests against this fake:
+//! - a dispatch serenity cannot deserialize becomes `Event::Unknown` with no log line; the only
+//!   symptom is a timeout. A `RawEventHandler` that counts `Event::Unknown` makes it visible.
+//! - a focused autocomplete option must carry a *string* value, whatever the option type.
+//! - op 9 with `d: false` (and any other re-IDENTIFY) costs ~5 s: the shard runner asks the
+//!   manager to restart itself and the manager waits 5 s for a shutdown the runner cannot ack.
+//!   Drops, op 7 and resumable op 9 RESUME within milliseconds.
+//! - serenity connects to the URL from `GET /gateway` plus `?v=10`, ignores
+//!   `resume_gateway_url`, asks for `compress: true` in IDENTIFY but accepts plain text frames.
+//! - `CreateInteractionResponseFollowup` always serializes `embeds: []` and `attachments: []`
+//!   (and `CreateInteractionResponseMessage` `attachments: []`), so editing a followup or
+//!   answering UPDATE_MESSAGE with them drops existing embeds/files; the fake does the same.
+//! - serenity's builders refuse content over 2000 chars, more than 10 embeds and more than 6000
+//!   embed chars client-side (`Error::Model`, no request is made); per-field embed limits,
+//!   component and autocomplete-choice limits are only enforced by Discord, and by this fake.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -336,6 +352,17 @@ impl FakeDiscord {
             addr,
             server,
         }
+    }
+
+    /// A serenity `Http` talking to this fake (proxy set, rate limiter off, application id
+    /// [`APP_ID`]), for driving REST routes without a gateway client.
+    pub fn serenity_http(&self, token: &str) -> serenity::all::Http {
+        let http = serenity::all::HttpBuilder::new(token)
+            .proxy(self.proxy_url())
+            .ratelimiter_disabled(true)
+            .build();
+        http.set_application_id(serenity::all::ApplicationId::new(APP_ID));
+        http
     }
 
     /// `http://127.0.0.1:PORT`, for `HttpBuilder::proxy`.

@@ -1,0 +1,219 @@
+//! Answers kept in memory for their buttons: "Post publicly" and "More results" need the hits
+//! of the original question. Entries expire after the configured button lifetime.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::render::{self, AnswerControls, Locale, Message};
+use crate::search::Hit;
+
+/// Prefix of every custom id this bot creates.
+pub const ID_PREFIX: &str = "cb";
+
+/// A stored answer.
+#[derive(Debug, Clone)]
+pub struct StoredAnswer {
+    /// The question (or the message text, for "Find sources").
+    pub question: String,
+    /// All hits fetched, across pages.
+    pub hits: Vec<Hit>,
+    /// Hits per page.
+    pub per_page: usize,
+    /// Page shown to the owner.
+    pub page: usize,
+    /// The asker.
+    pub owner: u64,
+    /// The asker's locale.
+    pub locale: Locale,
+    /// Whether the answer was posted ephemerally (so "Post publicly" is offered).
+    pub ephemeral: bool,
+    /// Whether it was already posted publicly.
+    pub posted: bool,
+    created: Instant,
+}
+
+/// What a button click asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonAction {
+    /// Post the answer to the channel.
+    PostPublicly(String),
+    /// Show the next page of hits.
+    MoreResults(String),
+    /// Show a page of `/sources`.
+    SourcesPage(usize),
+}
+
+impl ButtonAction {
+    /// Parses a custom id; `None` for ids that are not ours or are malformed.
+    pub fn parse(custom_id: &str) -> Option<ButtonAction> {
+        let mut parts = custom_id.split(':');
+        if parts.next() != Some(ID_PREFIX) {
+            return None;
+        }
+        let action = match (parts.next()?, parts.next()?) {
+            ("pub", key) => ButtonAction::PostPublicly(key.to_string()),
+            ("more", key) => ButtonAction::MoreResults(key.to_string()),
+            ("src", page) => ButtonAction::SourcesPage(page.parse().ok()?),
+            _ => return None,
+        };
+        parts.next().is_none().then_some(action)
+    }
+
+    /// The custom id (always well under Discord's 100 characters).
+    pub fn custom_id(&self) -> String {
+        match self {
+            ButtonAction::PostPublicly(key) => format!("{ID_PREFIX}:pub:{key}"),
+            ButtonAction::MoreResults(key) => format!("{ID_PREFIX}:more:{key}"),
+            ButtonAction::SourcesPage(page) => format!("{ID_PREFIX}:src:{page}"),
+        }
+    }
+}
+
+/// The store.
+#[derive(Debug)]
+pub struct AnswerStore {
+    entries: Mutex<HashMap<String, StoredAnswer>>,
+    lifetime: Duration,
+}
+
+impl AnswerStore {
+    /// A store whose entries live `lifetime`.
+    pub fn new(lifetime: Duration) -> AnswerStore {
+        AnswerStore {
+            entries: Mutex::new(HashMap::new()),
+            lifetime,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredAnswer>> {
+        match self.entries.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Stores an answer under `key` (the interaction id), dropping expired ones.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert(
+        &self,
+        key: &str,
+        question: &str,
+        hits: Vec<Hit>,
+        per_page: usize,
+        owner: u64,
+        locale: Locale,
+        ephemeral: bool,
+    ) {
+        let mut entries = self.lock();
+        let lifetime = self.lifetime;
+        entries.retain(|_, e| e.created.elapsed() < lifetime);
+        entries.insert(
+            key.to_string(),
+            StoredAnswer {
+                question: question.to_string(),
+                hits,
+                per_page: per_page.max(1),
+                page: 0,
+                owner,
+                locale,
+                ephemeral,
+                posted: false,
+                created: Instant::now(),
+            },
+        );
+    }
+
+    /// Runs `f` on a live entry.
+    pub fn with<R>(&self, key: &str, f: impl FnOnce(&mut StoredAnswer) -> R) -> Option<R> {
+        let mut entries = self.lock();
+        let lifetime = self.lifetime;
+        match entries.get_mut(key) {
+            Some(entry) if entry.created.elapsed() < lifetime => Some(f(entry)),
+            Some(_) => {
+                entries.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Number of live entries.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the store is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl StoredAnswer {
+    /// Number of pages.
+    pub fn pages(&self) -> usize {
+        self.hits.len().div_ceil(self.per_page).max(1)
+    }
+
+    /// Renders a page. `shared_by` marks a public repost. Buttons: "Post publicly" while the
+    /// answer is an unposted ephemeral preview, "More results" while pages remain.
+    pub fn render(&self, key: &str, page: usize, shared_by: Option<&str>) -> Message {
+        let page = page.min(self.pages() - 1);
+        let start = page * self.per_page;
+        let hits = &self.hits[start..(start + self.per_page).min(self.hits.len())];
+        let controls = if shared_by.is_some() {
+            AnswerControls::default()
+        } else {
+            AnswerControls {
+                post_publicly: (self.ephemeral && !self.posted)
+                    .then(|| ButtonAction::PostPublicly(key.to_string()).custom_id()),
+                more_results: (page + 1 < self.pages())
+                    .then(|| ButtonAction::MoreResults(key.to_string()).custom_id()),
+            }
+        };
+        let mut message = render::answer_message(
+            &self.question,
+            hits,
+            start + 1,
+            self.locale,
+            shared_by,
+            &controls,
+        );
+        message.ephemeral = self.ephemeral && shared_by.is_none();
+        message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_ids_round_trip_and_reject_foreign_ids() {
+        for action in [
+            ButtonAction::PostPublicly("123".into()),
+            ButtonAction::MoreResults("9".into()),
+            ButtonAction::SourcesPage(4),
+        ] {
+            assert_eq!(
+                ButtonAction::parse(&action.custom_id()),
+                Some(action.clone())
+            );
+            assert!(action.custom_id().len() <= 100);
+        }
+        assert_eq!(ButtonAction::parse("other:pub:1"), None);
+        assert_eq!(ButtonAction::parse("cb:src:notanumber"), None);
+        assert_eq!(ButtonAction::parse("cb:pub:1:extra"), None);
+        assert_eq!(ButtonAction::parse(""), None);
+    }
+
+    #[test]
+    fn entries_expire() {
+        let store = AnswerStore::new(Duration::from_millis(0));
+        store.insert("k", "q", Vec::new(), 3, 1, Locale::En, true);
+        assert!(store.with("k", |_| ()).is_none());
+        let store = AnswerStore::new(Duration::from_secs(60));
+        store.insert("k", "q", Vec::new(), 3, 1, Locale::En, true);
+        assert_eq!(store.with("k", |e| e.owner), Some(1));
+    }
+}
