@@ -4,6 +4,7 @@
 //! the Discord bot in [`bot`], the only module that knows about Discord.
 
 pub mod analysis;
+pub mod bench;
 pub mod bot;
 pub mod clean;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod render;
 pub mod search;
 pub mod sentence;
 pub mod source;
+pub mod synth;
 pub mod text;
 
 pub use config::Config;
