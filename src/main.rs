@@ -150,8 +150,14 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
-    if let Command::GenCorpus { articles, out, seed } = &cli.command {
-        let written = coverage_bot::synth::generate_corpus(&config.corpus.dir, *articles, out, *seed)?;
+    if let Command::GenCorpus {
+        articles,
+        out,
+        seed,
+    } = &cli.command
+    {
+        let written =
+            coverage_bot::synth::generate_corpus(&config.corpus.dir, *articles, out, *seed)?;
         println!("wrote {written} articles to {}", out.display());
         return Ok(ExitCode::SUCCESS);
     }
