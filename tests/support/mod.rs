@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub mod fake_discord;
+pub mod fixtures;
 pub mod harness;

@@ -1,0 +1,106 @@
+//! Fixtures for the reliability suite: temporary corpora, a canary file beside them, the built
+//! binary, and process figures (peak RSS).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use coverage_bot::{Config, Library};
+
+/// Text of the canary file placed beside test corpora. It reads like an article, so that it
+/// would be indexed and quoted if anything ever read it.
+pub const CANARY: &str = "CANARY7f3e9b2ad41c";
+
+/// The canary file's content.
+pub fn canary_article() -> String {
+    format!(
+        "Le secret du canari\n\nCe paragraphe du canari {CANARY} raconte que Microsoft et Azure \
+         cachent un trésor zorblax sous la surveillance du ministère.\n"
+    )
+}
+
+/// A temporary folder holding `corpus/` (a copy of the bundled corpus), `secret.txt` (the canary,
+/// beside the corpus) and `data/` (for the index).
+pub struct TempCorpus {
+    /// The root folder (deleted on drop).
+    pub root: tempfile::TempDir,
+}
+
+impl TempCorpus {
+    /// A copy of the bundled corpus with the canary beside it.
+    pub fn new() -> TempCorpus {
+        let root = tempfile::tempdir().expect("tempdir");
+        let corpus = root.path().join("corpus");
+        std::fs::create_dir_all(&corpus).unwrap();
+        for entry in std::fs::read_dir(super::harness::repo_corpus()).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
+            }
+        }
+        std::fs::write(root.path().join("secret.txt"), canary_article()).unwrap();
+        TempCorpus { root }
+    }
+
+    /// The corpus folder.
+    pub fn corpus(&self) -> PathBuf {
+        self.root.path().join("corpus")
+    }
+
+    /// The canary file, beside the corpus.
+    pub fn canary_path(&self) -> PathBuf {
+        self.root.path().join("secret.txt")
+    }
+
+    /// The index data folder.
+    pub fn data(&self) -> PathBuf {
+        self.root.path().join("data")
+    }
+
+    /// A config over this corpus and data folder.
+    pub fn config(&self) -> Config {
+        super::harness::test_config(&self.corpus(), &self.data())
+    }
+
+    /// Opens the library.
+    pub fn open(&self) -> Library {
+        Library::open(self.config()).expect("library opens").0
+    }
+}
+
+/// The built `coverage-bot` binary.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_coverage-bot"))
+}
+
+/// Runs the CLI over a corpus and data folder, from `cwd` (so no config or `.env` of the
+/// repository is picked up).
+pub fn run_cli(cwd: &Path, corpus: &Path, data: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .current_dir(cwd)
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run coverage-bot")
+}
+
+/// A field of `/proc/self/status` in kB (`VmHWM` is the peak RSS), where available.
+pub fn proc_status_kb(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Whether a string's lowercase form contains the canary.
+pub fn has_canary(text: &str) -> bool {
+    text.contains(CANARY) || text.to_lowercase().contains(&CANARY.to_lowercase())
+}
