@@ -203,11 +203,18 @@ pub async fn run(
         // serenity's rate limiter ignores the proxy, so it must be off for the proxy to apply.
         http = http.proxy(proxy.clone()).ratelimiter_disabled(true);
     }
-    let mut client =
-        serenity::ClientBuilder::new_with_http(http.build(), serenity::GatewayIntents::GUILDS)
-            .framework(framework)
-            .await
-            .map_err(describe_client_error)?;
+    let http = http.build();
+    // Check the token before connecting: serenity falls back to the public gateway URL when
+    // `GET /gateway` fails, which turns a bad token into a hang instead of an error.
+    let me = http
+        .get_current_user()
+        .await
+        .map_err(describe_client_error)?;
+    tracing::info!(bot = %me.name, "token accepted");
+    let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
+        .framework(framework)
+        .await
+        .map_err(describe_client_error)?;
     let _watcher = if discord.watch_corpus {
         match watch::spawn(
             library.clone(),

@@ -227,6 +227,8 @@ struct Upload {
 #[derive(Default)]
 struct FakeState {
     requests: Vec<RecordedRequest>,
+    /// Answer every REST call with 401, as Discord does for a bad token.
+    reject_auth: bool,
     // gateway
     connection_count: usize,
     identify_count: usize,
@@ -588,6 +590,11 @@ impl FakeDiscord {
     /// (and empty messages with 400 / 50006), as Discord does.
     pub fn set_strict_validation(&self, strict: bool) {
         self.inner.st().strict = strict;
+    }
+
+    /// When set, every REST call gets 401 Unauthorized, as for a token Discord rejects.
+    pub fn set_reject_auth(&self, reject: bool) {
+        self.inner.st().reject_auth = reject;
     }
 
     /// Closes every gateway connection abruptly (TCP closed, no close frame).
@@ -1609,6 +1616,9 @@ fn route(
     let Some(rest) = path.strip_prefix("/api/v10/") else {
         return Reply::unknown();
     };
+    if st.reject_auth {
+        return Reply::json(401, json!({"message": "401: Unauthorized", "code": 0}));
+    }
     let segs: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let app_ok = |app: &str| app == APP_ID.to_string() || app == "@me";
     match (method, segs.as_slice()) {

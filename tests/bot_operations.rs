@@ -1,0 +1,149 @@
+//! Operating the bot: a rejected token, cooldowns, the channel allow-list and the corpus watch.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use support::fake_discord::{
+    FakeDiscord, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, TEST_USER_ID,
+};
+use support::harness::{assert_all_messages_ok, is_ephemeral, test_config, text_of, Harness};
+
+fn ask(question: &str) -> serde_json::Value {
+    json!([{"name": "question", "type": 3, "value": question}])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_is_reported_clearly() {
+    let discord = FakeDiscord::start().await;
+    discord.set_reject_auth(true);
+    let data = tempfile::tempdir().unwrap();
+    let config = test_config(&support::harness::repo_corpus(), data.path());
+    let library = Arc::new(coverage_bot::Library::open(config).unwrap().0);
+    let settings = coverage_bot::bot::BotSettings {
+        token: "rejected-token-canary".into(),
+        guild_id: Some(GUILD_ID),
+        proxy_url: Some(discord.proxy_url()),
+    };
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(20),
+        coverage_bot::bot::run(settings, library, std::future::pending()),
+    )
+    .await
+    .expect("the bot gives up instead of hanging");
+    // Nothing but the token check reached Discord.
+    assert_eq!(discord.requests().len(), 1);
+    let error = outcome.expect_err("a rejected token is an error");
+    let message = format!("{error:#}");
+    assert!(message.contains("rejected the token"), "{message}");
+    assert!(!message.contains("rejected-token-canary"));
+    assert!(error
+        .downcast_ref::<coverage_bot::bot::StartError>()
+        .is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ask_cooldown_refuses_politely() {
+    let h = Harness::start_with(|c| c.discord.ask_cooldown_seconds = 60).await;
+    let d = &h.discord;
+    let (id, _, payload) = d.slash_command(
+        "ask",
+        ask("Westminster"),
+        TEST_USER_ID,
+        "fr",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    let first = h.interact(payload, id).await;
+    assert!(text_of(first.message_body().unwrap()).contains('¶'));
+    let (id, _, payload) = d.slash_command(
+        "ask",
+        ask("Azure"),
+        TEST_USER_ID,
+        "fr",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    let second = h.interact(payload, id).await;
+    let body = second.message_body().unwrap();
+    assert!(is_ephemeral(body));
+    assert!(
+        text_of(body).contains("réessayez dans"),
+        "{}",
+        text_of(body)
+    );
+    // Another user is not affected.
+    let (id, _, payload) = d.slash_command(
+        "ask",
+        ask("Azure"),
+        TEST_USER_ID + 1,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    assert!(text_of(h.interact(payload, id).await.message_body().unwrap()).contains('¶'));
+    assert_all_messages_ok(d);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_outside_the_allow_list_are_refused() {
+    let h = Harness::start_with(|c| c.discord.allowed_channels = vec![CHANNEL_ID + 1]).await;
+    let d = &h.discord;
+    let (id, _, payload) = d.slash_command(
+        "ask",
+        ask("Westminster"),
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    let response = h.interact(payload, id).await;
+    let body = response.message_body().unwrap();
+    assert!(is_ephemeral(body));
+    assert!(
+        text_of(body).contains("does not answer in this channel"),
+        "{}",
+        text_of(body)
+    );
+    assert_all_messages_ok(d);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_an_article_to_the_watched_corpus_reindexes_it() {
+    let corpus = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(support::harness::repo_corpus()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), corpus.path().join(entry.file_name())).unwrap();
+    }
+    let corpus_dir = corpus.path().to_path_buf();
+    let h = Harness::start_with(move |c| {
+        c.corpus.dir = corpus_dir;
+        c.discord.watch_corpus = true;
+        c.discord.reindex_debounce_ms = 200;
+    })
+    .await;
+    std::fs::write(
+        corpus.path().join("010_orques.txt"),
+        "Les orques de Gibraltar\nLes orques du détroit de Gibraltar continuent de heurter les voiliers, selon les biologistes marins.\n",
+    )
+    .unwrap();
+    let mut found = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if h.library.status().articles == 6 {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "the new article was not indexed");
+    let (id, _, payload) = h.discord.slash_command(
+        "ask",
+        ask("Que font les orques à Gibraltar ?"),
+        TEST_USER_ID,
+        "fr",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    let text = text_of(h.interact(payload, id).await.message_body().unwrap());
+    assert!(text.contains("010_orques.txt"), "{text}");
+    h.stop().await;
+}
