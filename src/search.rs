@@ -29,6 +29,10 @@ const EXACT_BOOST: f32 = 0.25;
 const TYPO_BOOST: f32 = 0.8;
 const QUOTED_PHRASE_BOOST: f32 = 2.0;
 const ADJACENT_PAIR_BOOST: f32 = 0.4;
+/// Re-ranking: a passage's score is multiplied by `1 + COVERAGE_WEIGHT × coverage`.
+const COVERAGE_WEIGHT: f32 = 1.0;
+/// Re-ranking: passages holding the kind of answer asked for ("quand" → a date) gain 20 %.
+const ANSWER_TYPE_BOOST: f32 = 0.2;
 
 /// One answer passage.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -321,7 +325,10 @@ fn prepare(
     }
     Ok(Some(Prepared {
         query: Box::new(BooleanQuery::new(clauses)),
-        matcher: TermMatcher { terms },
+        matcher: TermMatcher {
+            terms,
+            answer_type: crate::answer_type::expected(&text),
+        },
     }))
 }
 
@@ -410,6 +417,21 @@ pub fn search(
         candidate.coverage = prepared.matcher.weight(&found) / total_weight;
         candidates.push(candidate);
     }
+    // Passages covering more of the question's information rank higher; so do passages that
+    // hold the kind of answer asked for.
+    for c in candidates.iter_mut() {
+        c.score *= 1.0 + COVERAGE_WEIGHT * c.coverage;
+        if let Some(t) = prepared.matcher.answer_type {
+            if crate::answer_type::present(&c.text, t) {
+                c.score *= 1.0 + ANSWER_TYPE_BOOST;
+            }
+        }
+    }
+    candidates.sort_by(|a, b| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
 
     let mut nearest_seen = HashSet::new();
     for c in &candidates {
