@@ -302,6 +302,8 @@ fn is_web_url(url: &str) -> bool {
 pub struct AnswerControls {
     /// Custom id of "Post publicly", if offered.
     pub post_publicly: Option<String>,
+    /// The answer was already posted: "Post publicly" shows, greyed out.
+    pub posted: bool,
     /// Custom id of "More results", if there are more.
     pub more_results: Option<String>,
 }
@@ -362,11 +364,17 @@ pub fn answer_message(
     }
     let mut buttons = Vec::new();
     if let Some(id) = &controls.post_publicly {
-        buttons.push(Button::new(
-            id,
-            locale.pick("Post publicly", "Publier"),
-            ButtonStyle::Primary,
-        ));
+        let mut button = if controls.posted {
+            Button::new(id, locale.pick("Posted", "Publié"), ButtonStyle::Secondary)
+        } else {
+            Button::new(
+                id,
+                locale.pick("Post publicly", "Publier"),
+                ButtonStyle::Primary,
+            )
+        };
+        button.disabled = controls.posted;
+        buttons.push(button);
     }
     if let Some(id) = &controls.more_results {
         buttons.push(Button::new(

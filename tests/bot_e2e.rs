@@ -132,9 +132,12 @@ async fn ask_quotes_the_right_article_then_posts_publicly_and_pages() {
     let (post_id, post_token, click) = d.component(&post, original, TEST_USER_ID, "fr");
     let update = h.interact(click, post_id).await;
     assert_eq!(update.callback_type(), Some(7));
-    assert!(!button_ids(update.message_body().unwrap())
-        .iter()
-        .any(|(id, _)| id.starts_with("cb:pub:")));
+    let disabled = button_ids(update.message_body().unwrap())
+        .into_iter()
+        .find(|(id, _)| id.starts_with("cb:pub:"))
+        .expect("the button stays, greyed out");
+    assert!(disabled.1, "Post publicly is disabled after use");
+    // The public post has no buttons of its own to misuse.
     let public = d
         .wait_for_request(
             |r| {
@@ -153,6 +156,7 @@ async fn ask_quotes_the_right_article_then_posts_publicly_and_pages() {
         text_of(&public.body)
     );
     assert!(text_of(&public.body).contains('¶'));
+    assert!(button_ids(&public.body).is_empty());
 
     // A second click finds it already posted.
     let original = d.original_message(&token).unwrap();

@@ -147,3 +147,46 @@ async fn adding_an_article_to_the_watched_corpus_reindexes_it() {
     assert!(text.contains("010_orques.txt"), "{text}");
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buttons_expire_cleanly() {
+    let h = Harness::start_with(|c| c.discord.button_timeout_seconds = 1).await;
+    let d = &h.discord;
+    let (id, token, payload) = d.slash_command(
+        "ask",
+        ask("Pourquoi Microsoft a-t-il suspendu des services Azure ?"),
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    let body = h
+        .interact(payload, id)
+        .await
+        .message_body()
+        .unwrap()
+        .clone();
+    let post = support::harness::button_ids(&body)
+        .into_iter()
+        .find(|(id, _)| id.starts_with("cb:pub:"))
+        .unwrap()
+        .0;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (click_id, _, click) = d.component(
+        &post,
+        d.original_message(&token).unwrap(),
+        TEST_USER_ID,
+        "en-US",
+    );
+    let response = h.interact(click, click_id).await;
+    assert_eq!(response.callback_type(), Some(7));
+    let updated = response.message_body().unwrap();
+    assert!(text_of(updated).contains("expired"), "{}", text_of(updated));
+    assert!(support::harness::button_ids(updated).is_empty());
+    // Nothing was posted publicly.
+    assert!(!d
+        .requests()
+        .iter()
+        .any(|r| r.is_webhook() && r.method == "POST"));
+    assert_all_messages_ok(d);
+    h.stop().await;
+}

@@ -165,8 +165,10 @@ impl StoredAnswer {
             AnswerControls::default()
         } else {
             AnswerControls {
-                post_publicly: (self.ephemeral && !self.posted)
+                post_publicly: self
+                    .ephemeral
                     .then(|| ButtonAction::PostPublicly(key.to_string()).custom_id()),
+                posted: self.posted,
                 more_results: (page + 1 < self.pages())
                     .then(|| ButtonAction::MoreResults(key.to_string()).custom_id()),
             }
