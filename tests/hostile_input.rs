@@ -107,6 +107,7 @@ fn check_query(question: &str) -> SearchResult {
             let controls = AnswerControls {
                 post_publicly: Some("cb:pub:1234567890".into()),
                 more_results: Some("cb:more:1234567890:1".into()),
+                posted: false,
             };
             let first =
                 render::answer_message(question, &hits, 1, locale, Some(question), &controls);
