@@ -182,6 +182,16 @@ pub fn list_corpus(dir: &Path) -> Result<(Vec<CorpusEntry>, Vec<SkippedFile>)> {
                 }
                 continue;
             }
+            // A FIFO, socket or device would block or never end when read.
+            if !meta.is_file() {
+                skipped.push(SkippedFile {
+                    file: name,
+                    reason: SkipReason::Unreadable {
+                        message: "not a regular file".into(),
+                    },
+                });
+                continue;
+            }
             let extension = path
                 .extension()
                 .map(|e| e.to_string_lossy().to_lowercase())
