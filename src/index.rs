@@ -181,8 +181,9 @@ pub fn fingerprint(
 fn file_state(entry: &CorpusEntry, content: Option<&[u8]>) -> FileState {
     let hash = match content {
         Some(bytes) => short_hash_bytes(bytes),
-        None => match std::fs::read(&entry.path) {
-            Ok(bytes) => short_hash_bytes(&bytes),
+        // Streamed: a skipped file can be far larger than memory.
+        None => match hash_file(&entry.path) {
+            Ok(hash) => hash,
             Err(_) => "unreadable".to_string(),
         },
     };
@@ -203,6 +204,28 @@ fn fingerprint_of(states: &[FileState], listing_skipped: &[SkippedFile]) -> Stri
         material.push_str(&format!("skipped\0{}\n", skip.file));
     }
     short_hash(&material)
+}
+
+/// The short hash of a file's content, read in chunks.
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 fn short_hash_bytes(bytes: &[u8]) -> String {
