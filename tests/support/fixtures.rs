@@ -104,3 +104,55 @@ pub fn proc_status_kb(field: &str) -> Option<u64> {
 pub fn has_canary(text: &str) -> bool {
     text.contains(CANARY) || text.to_lowercase().contains(&CANARY.to_lowercase())
 }
+
+/// Writes `n` small synthetic French articles `synth-NNNNN.txt` into `dir`, each with a few
+/// paragraphs and a unique word, and returns their names.
+pub fn write_synthetic_corpus(dir: &Path, n: usize) -> Vec<String> {
+    const SUBJECTS: &[&str] = &[
+        "la mairie",
+        "le ministère",
+        "l'entreprise",
+        "le syndicat",
+        "la préfecture",
+        "le tribunal",
+        "l'université",
+        "la région",
+    ];
+    const VERBS: &[&str] = &[
+        "annonce", "conteste", "prépare", "suspend", "finance", "examine", "reporte", "publie",
+    ];
+    const OBJECTS: &[&str] = &[
+        "un nouveau budget",
+        "la réforme des transports",
+        "un rapport sur l'eau",
+        "le plan de rénovation",
+        "une enquête interne",
+        "la fermeture du site",
+        "un accord salarial",
+        "les résultats du scrutin",
+    ];
+    std::fs::create_dir_all(dir).unwrap();
+    let mut names = Vec::with_capacity(n);
+    for i in 0..n {
+        let pick = |list: &[&'static str], salt: usize| list[(i * 7 + salt * 13) % list.len()];
+        let name = format!("synth-{i:05}.txt");
+        let text = format!(
+            "{} {} {} (dossier {i})\n\n{} {} {} après plusieurs mois de discussions, selon le \
+             communiqué numéro {i} publié jeudi. Les élus demandent des précisions.\n\nLe mot \
+             témoin de cet article est synthmot{i}, cité une seule fois. {} {} {} dès la \
+             semaine prochaine.\n",
+            pick(SUBJECTS, 0),
+            pick(VERBS, 1),
+            pick(OBJECTS, 2),
+            pick(SUBJECTS, 3),
+            pick(VERBS, 4),
+            pick(OBJECTS, 5),
+            pick(SUBJECTS, 6),
+            pick(VERBS, 7),
+            pick(OBJECTS, 8),
+        );
+        std::fs::write(dir.join(&name), text).unwrap();
+        names.push(name);
+    }
+    names
+}

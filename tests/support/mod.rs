@@ -4,3 +4,4 @@
 pub mod fake_discord;
 pub mod fixtures;
 pub mod harness;
+pub mod logs;
