@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs every benchmark and writes BENCHMARKS.md (see README, "Benchmarks").
+#
+#   bench/run.sh
+#
+# Environment: BENCH_SIZES (default "seed 10k 100k"), PEER_SIZES (sizes that also run the Python
+# peer; default "seed 10k 100k"), ROUNDS (passes over the query mix; default 20).
+# Generated corpora and indexes go to bench/out/ (git-ignored). Nothing here uses the network
+# except pip installing the peer's packages into bench/.venv on the first run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${BENCH_SIZES:-"seed 10k 100k"}
+PEER_SIZES=${PEER_SIZES:-"seed 10k 100k"}
+ROUNDS=${ROUNDS:-20}
+OUT=bench/out
+RESULTS=$OUT/results
+BIN=target/release/coverage-bot
+
+echo "== release build"
+cargo build --release --locked --quiet
+cargo test --release --locked --no-run --test bench_serve --quiet 2>/dev/null || \
+  cargo test --release --locked --no-run --test bench_serve
+
+if [ ! -x bench/.venv/bin/python ]; then
+  echo "== Python peer venv"
+  python3 -m venv bench/.venv
+fi
+bench/.venv/bin/python -c "import bm25s, Stemmer" 2>/dev/null || \
+  bench/.venv/bin/pip install --quiet -r bench/requirements.txt
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+
+articles() {
+  case "$1" in
+    10k) echo 10000 ;;
+    100k) echo 100000 ;;
+    *) echo "unknown size $1" >&2; exit 2 ;;
+  esac
+}
+
+for size in $SIZES; do
+  if [ "$size" = seed ]; then
+    corpus=corpus
+  else
+    corpus=$OUT/corpus-$size
+    n=$(articles "$size")
+    if [ ! -d "$corpus" ] || [ "$(find "$corpus" -maxdepth 1 -name '*.txt' | wc -l)" -ne "$n" ]; then
+      rm -rf "$corpus"
+      echo "== gen-corpus $size"
+      $BIN gen-corpus --articles "$n" --out "$corpus" --seed 42
+    fi
+  fi
+  data=$OUT/data-$size
+  rm -rf "$data"
+  sync
+  echo "== build $size"
+  $BIN --corpus "$corpus" --data "$data" bench build --label "$size" --out "$RESULTS/build-$size.json" >/dev/null
+
+  peer=()
+  case " $PEER_SIZES " in *" $size "*) peer=(--peer-python bench/.venv/bin/python) ;; esac
+  echo "== query $size"
+  $BIN --corpus "$corpus" --data "$data" bench query --label "$size" --rounds "$ROUNDS" \
+    "${peer[@]}" --out "$RESULTS/query-$size.json" >/dev/null
+
+  echo "== cold ask $size"
+  $BIN --corpus "$corpus" --data "$data" bench cold --label "$size" --out "$RESULTS/cold-$size.json" >/dev/null
+
+  echo "== serve $size"
+  BENCH_CORPUS="$corpus" BENCH_DATA="$data" BENCH_LABEL="$size" BENCH_OUT="$RESULTS/serve-$size.json" \
+    cargo test --release --locked --quiet --test bench_serve -- --ignored --nocapture >/dev/null
+done
+
+$BIN bench report --results "$RESULTS" --out BENCHMARKS.md >/dev/null
+echo "== wrote BENCHMARKS.md"
