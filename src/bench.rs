@@ -84,6 +84,9 @@ enum Step {
         /// Report file.
         #[arg(long, default_value = "BENCHMARKS.md")]
         out: PathBuf,
+        /// Hand-written analysis (profiles, causes of misses) appended to the report, if present.
+        #[arg(long, default_value = "bench/analysis.md")]
+        analysis: PathBuf,
     },
 }
 
@@ -256,8 +259,16 @@ pub fn run(config: &Config, args: &BenchArgs) -> anyhow::Result<String> {
             let result = cold(config, label, *runs, question)?;
             write_json(out, &result)
         }
-        Step::Report { results, out } => {
-            let report = report(results)?;
+        Step::Report {
+            results,
+            out,
+            analysis,
+        } => {
+            let mut report = report(results)?;
+            if let Ok(notes) = std::fs::read_to_string(analysis) {
+                report.push('\n');
+                report.push_str(&notes);
+            }
             std::fs::write(out, &report).with_context(|| format!("writing {}", out.display()))?;
             Ok(report)
         }
