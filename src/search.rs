@@ -427,10 +427,15 @@ pub fn search(
             }
         }
     }
+    // Equal scores (to rounding: the sum order of a score depends on the index's segment layout)
+    // go by corpus position, not by where a passage landed in the segments, so that rebuilding
+    // the same corpus gives the same answers.
+    let rounded = |score: f32| (f64::from(score) * 1e4).round() as i64;
     candidates.sort_by(|a, b| {
-        b.score
-            .partial_cmp(&a.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
+        rounded(b.score)
+            .cmp(&rounded(a.score))
+            .then_with(|| a.file.cmp(&b.file))
+            .then(a.start.cmp(&b.start))
     });
 
     let mut nearest_seen = HashSet::new();
