@@ -50,9 +50,27 @@ fn forms(text: &str) -> (HashSet<String>, HashSet<String>, HashSet<String>) {
     (stems, informative, exact)
 }
 
+/// Every word of the corpus (exact form) with its stem, for the typo check.
+fn vocabulary() -> &'static Vec<(String, Option<String>)> {
+    static VOCABULARY: OnceLock<Vec<(String, Option<String>)>> = OnceLock::new();
+    VOCABULARY.get_or_init(|| {
+        let library = library();
+        let mut analyzers = Analyzers::new("fr", &[]);
+        let mut words = HashSet::new();
+        for article in library.sources() {
+            let view = library.source(&article.file, None).expect("article");
+            let text = format!("{}\n{}", article.title, view.text);
+            for t in analyzers.analyze(&text) {
+                words.insert((t.exact, t.stem));
+            }
+        }
+        words.into_iter().collect()
+    })
+}
+
 /// Whether a hit genuinely matches the question: it shares a stem or the exact form of an
-/// informative word with it, or holds a word within the typo distance (same first letter) of one
-/// of the question's informative words.
+/// informative word with it, or one of the question's informative words is within the typo
+/// distance (same first letter) of a corpus word whose stem the hit holds.
 fn genuinely_matches(question: &str, passage: &str, title: &str) -> bool {
     let cleaned: String = strip_controls(question).chars().take(4000).collect();
     let (q_stems, q_exact, _) = forms(&cleaned);
@@ -61,11 +79,16 @@ fn genuinely_matches(question: &str, passage: &str, title: &str) -> bool {
         return true;
     }
     q_exact.iter().any(|q| {
-        let n = q.chars().count();
-        n >= 5
-            && p_exact
-                .iter()
-                .any(|p| p.chars().next() == q.chars().next() && strsim::levenshtein(p, q) <= 2)
+        let budget = match q.chars().count() {
+            0..=4 => return false,
+            5..=8 => 1,
+            _ => 2,
+        };
+        vocabulary().iter().any(|(word, stem)| {
+            word.chars().next() == q.chars().next()
+                && strsim::damerau_levenshtein(word, q) <= budget
+                && (p_exact.contains(word) || stem.as_ref().is_some_and(|s| p_stems.contains(s)))
+        })
     })
 }
 
@@ -439,6 +462,7 @@ fn fixed_nasty_cases() {
         "body:[a TO z]".into(),
         "Microsoft~100".into(),
         "Microsoft^1000000".into(),
+        "commentque Microsfot".into(),
         "((((((((((Microsoft))))))))))".into(),
         "\"Microsoft Azure".into(),
         "@everyone @here <@123> <@&1> <#1>".into(),
