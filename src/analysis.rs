@@ -282,6 +282,18 @@ impl Analyzers {
         tokens
     }
 
+    /// Calls `f(stem, byte range)` for every token of the stemmed pipeline (stop words removed).
+    /// One pass of one analyzer: the cheap path for matching passages against a question.
+    pub fn for_each_stem(&mut self, text: &str, mut f: impl FnMut(&str, (usize, usize))) {
+        let mut stream = self.stemmed.token_stream(text);
+        while stream.advance() {
+            let t = stream.token();
+            if !t.text.is_empty() {
+                f(&t.text, (t.offset_from, t.offset_to));
+            }
+        }
+    }
+
     /// Stems of a text, stop words removed.
     pub fn stems(&mut self, text: &str) -> Vec<String> {
         self.analyze(text)

@@ -21,18 +21,18 @@ pub enum AnswerType {
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(\d{1,2}(er)?\s+)?(janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|january|february|march|april|june|july|august|september|october|november|december)\b|\b(1[89]|20)\d\d\b|\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday)\b",
+        r"(?i)(?-u:\b)(\d{1,2}(er)?\s+)?(janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|january|february|march|april|june|july|august|september|october|november|december)(?-u:\b)|(?-u:\b)(1[89]|20)\d\d(?-u:\b)|(?-u:\b)(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday)(?-u:\b)",
     )
     .expect("static regex")
 });
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d|%|\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|vingt|trente|quarante|cinquante|cent|cents|mille|million|millions|milliard|milliards|moiti[ée]|tiers|quart|two|three|four|five|ten|hundred|thousand|million|billion|half)\b")
+    Regex::new(r"(?i)\d|%|(?-u:\b)(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|vingt|trente|quarante|cinquante|cent|cents|mille|million|millions|milliard|milliards|moiti[ée]|tiers|quart|two|three|four|five|ten|hundred|thousand|million|billion|half)(?-u:\b)")
         .expect("static regex")
 });
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(M\.|Mme|Dr|Mr\.?|Mrs\.?)\s+\p{Lu}|\p{Lu}\p{Ll}+[ -]\p{Lu}[\p{Ll}\p{Lu}]+")
+    Regex::new(r"(?-u:\b)(M\.|Mme|Dr|Mr\.?|Mrs\.?)\s+\p{Lu}|\p{Lu}\p{Ll}+[ -]\p{Lu}[\p{Ll}\p{Lu}]+")
         .expect("static regex")
 });
 

@@ -287,6 +287,11 @@ impl Library {
         Ok(outcome)
     }
 
+    /// Number of indexed passages.
+    pub fn passages(&self) -> usize {
+        self.snapshot().catalog.passages
+    }
+
     /// Whether a reindex is running.
     pub fn is_reindexing(&self) -> bool {
         self.reindexing.load(Ordering::Relaxed)

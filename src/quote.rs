@@ -47,15 +47,26 @@ impl TermMatcher {
     ) -> (HashSet<usize>, Vec<(usize, usize)>) {
         let mut found = HashSet::new();
         let mut ranges = Vec::new();
-        for token in analyzers.analyze(text) {
-            if let Some(stem) = &token.stem {
-                if let Some(i) = self.term_of(stem) {
-                    found.insert(i);
-                    ranges.push(token.offset);
-                }
-            }
+        for (term, range) in self.matched_tokens(analyzers, text) {
+            found.insert(term);
+            ranges.push(range);
         }
         (found, ranges)
+    }
+
+    /// Every token of `text` that matches a term: (term index, byte range).
+    pub fn matched_tokens(
+        &self,
+        analyzers: &mut Analyzers,
+        text: &str,
+    ) -> Vec<(usize, (usize, usize))> {
+        let mut out = Vec::new();
+        analyzers.for_each_stem(text, |stem, range| {
+            if let Some(i) = self.term_of(stem) {
+                out.push((i, range));
+            }
+        });
+        out
     }
 
     /// Weight of a set of matched terms.
@@ -94,22 +105,28 @@ struct ScoredSentence {
 /// sentence with the most question weight and grows by neighbours that add new question terms;
 /// a short result gets the following sentence as context. At most three sentences and
 /// `max_chars` characters.
+///
+/// `tokens` are the passage's matched tokens from [`TermMatcher::matched_tokens`]: the passage is
+/// analysed once, for ranking, and its matches are shared out among the sentences here.
 pub fn extract_quote(
     passage: &str,
+    tokens: &[(usize, (usize, usize))],
     matcher: &TermMatcher,
-    analyzers: &mut Analyzers,
     max_chars: usize,
 ) -> Quote {
     let sentences: Vec<ScoredSentence> = split_sentences(passage)
         .into_iter()
         .map(|(s, e)| {
-            let (found, ranges) = matcher.matches(analyzers, &passage[s..e]);
+            let inside: Vec<&(usize, (usize, usize))> = tokens
+                .iter()
+                .filter(|(_, (a, b))| *a >= s && *b <= e)
+                .collect();
             ScoredSentence {
                 start: s,
                 end: e,
                 chars: passage[s..e].chars().count(),
-                found,
-                ranges: ranges.into_iter().map(|(a, b)| (a + s, b + s)).collect(),
+                found: inside.iter().map(|(term, _)| *term).collect(),
+                ranges: inside.iter().map(|(_, range)| *range).collect(),
             }
         })
         .collect();
@@ -292,7 +309,8 @@ mod tests {
         let mut a = Analyzers::new("fr", &[]);
         let passage = "Le ciel est bleu ce matin sur toute la région parisienne. Microsoft a suspendu ses services Azure pour le ministère. Les marchés sont calmes.";
         let m = matcher(&mut a, "services suspendu");
-        let q = extract_quote(passage, &m, &mut a, 500);
+        let tokens = m.matched_tokens(&mut a, passage);
+        let q = extract_quote(passage, &tokens, &m, 500);
         let quote = &passage[q.start..q.end];
         assert!(quote.contains("Microsoft a suspendu"));
         let bold: Vec<&str> = q.highlights.iter().map(|&(s, e)| &quote[s..e]).collect();
@@ -305,7 +323,8 @@ mod tests {
         let sentence = "Une phrase qui parle de cloud et de données personnelles stockées. ";
         let passage = sentence.repeat(12);
         let m = matcher(&mut a, "cloud données");
-        let q = extract_quote(&passage, &m, &mut a, 200);
+        let tokens = m.matched_tokens(&mut a, &passage);
+        let q = extract_quote(&passage, &tokens, &m, 200);
         let quote = &passage[q.start..q.end];
         assert!(quote.chars().count() <= 200);
         assert!(quote.ends_with('.') && quote.starts_with("Une"));
@@ -316,7 +335,8 @@ mod tests {
         let mut a = Analyzers::new("fr", &[]);
         let passage = format!("{} Westminster {}.", "mot ".repeat(200), "mot ".repeat(200));
         let m = matcher(&mut a, "Westminster");
-        let q = extract_quote(&passage, &m, &mut a, 100);
+        let tokens = m.matched_tokens(&mut a, &passage);
+        let q = extract_quote(&passage, &tokens, &m, 100);
         let quote = &passage[q.start..q.end];
         assert!(quote.contains("Westminster"));
         assert!(quote.chars().count() <= 100);
@@ -329,7 +349,8 @@ mod tests {
         let mut a = Analyzers::new("fr", &[]);
         let passage = "Pas d'aide, mais un peu d'aide\nLe patron a refusé. Puis il a accepté de coopérer avec la police.";
         let m = matcher(&mut a, "pas d'aide mais un peu d'aide");
-        let q = extract_quote(passage, &m, &mut a, 500);
+        let tokens = m.matched_tokens(&mut a, passage);
+        let q = extract_quote(passage, &tokens, &m, 500);
         assert!(passage[q.start..q.end].starts_with("Pas d'aide"));
         assert!(passage[q.start..q.end].contains("Le patron a refusé."));
     }

@@ -29,6 +29,11 @@ const EXACT_BOOST: f32 = 0.25;
 const TYPO_BOOST: f32 = 0.8;
 const QUOTED_PHRASE_BOOST: f32 = 2.0;
 const ADJACENT_PAIR_BOOST: f32 = 0.4;
+/// A term in more than one passage in this many, and in more than `COMMON_TERM_MIN_DOCS`, is
+/// "common": it gets its body clause only. Long posting lists are what make a query slow, so
+/// small corpora keep every clause.
+const COMMON_TERM_SHARE: u64 = 20;
+const COMMON_TERM_MIN_DOCS: u64 = 2_000;
 /// Re-ranking: a passage's score is multiplied by `1 + COVERAGE_WEIGHT × coverage`.
 const COVERAGE_WEIGHT: f32 = 1.0;
 /// Re-ranking: passages holding the kind of answer asked for ("quand" → a date) gain 20 %.
@@ -178,6 +183,10 @@ fn typo_candidates(
 
 fn term_query(term: Term, boost: f32) -> (Occur, Box<dyn Query>) {
     let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+    if boost == 1.0 {
+        // Unwrapped term scorers keep tantivy's block-max pruning.
+        return (Occur::Should, query);
+    }
     (Occur::Should, Box::new(BoostQuery::new(query, boost)))
 }
 
@@ -210,6 +219,7 @@ fn prepare(
     let long_input = tokens.iter().filter(|t| t.stem.is_some()).count() > MAX_TERMS;
 
     let mut terms: Vec<QueryTerm> = Vec::new();
+    let mut common: HashSet<String> = HashSet::new();
     let mut seen = HashSet::new();
     for token in &tokens {
         let Some(stem) = &token.stem else { continue };
@@ -217,6 +227,9 @@ fn prepare(
             continue;
         }
         let df = searcher.doc_freq(&Term::from_field_text(fields.body, stem))?;
+        if df * COMMON_TERM_SHARE > docs && df > COMMON_TERM_MIN_DOCS {
+            common.insert(stem.clone());
+        }
         let mut alt_stems = Vec::new();
         let mut weight = idf(df, docs);
         if df == 0 && token.exact.chars().all(char::is_alphabetic) {
@@ -261,16 +274,24 @@ fn prepare(
         for stem in std::iter::once(&term.stem).chain(term.alt_stems.iter()) {
             let boost = if *stem == term.stem { 1.0 } else { TYPO_BOOST };
             clauses.push(term_query(Term::from_field_text(fields.body, stem), boost));
-            clauses.push(term_query(
-                Term::from_field_text(fields.title, stem),
-                TITLE_BOOST * boost,
-            ));
+            if !common.contains(stem) {
+                clauses.push(term_query(
+                    Term::from_field_text(fields.title, stem),
+                    TITLE_BOOST * boost,
+                ));
+            }
         }
     }
     let kept: HashSet<&str> = terms.iter().map(|t| t.stem.as_str()).collect();
+    // Exact-form and proximity clauses only for terms that are not everywhere: on a common term
+    // they cost a long posting list and say little.
     let informative: Vec<&AnalyzedToken> = tokens
         .iter()
-        .filter(|t| t.stem.as_deref().is_some_and(|s| kept.contains(s)))
+        .filter(|t| {
+            t.stem
+                .as_deref()
+                .is_some_and(|s| kept.contains(s) && !common.contains(s))
+        })
         .collect();
     let mut exact_seen = HashSet::new();
     for token in &informative {
@@ -343,6 +364,8 @@ struct Candidate {
     hash: String,
     text: String,
     coverage: f32,
+    /// The passage's tokens that match the question, computed once for ranking and quoting.
+    matched: Vec<(usize, (usize, usize))>,
 }
 
 fn read_candidate(
@@ -370,6 +393,7 @@ fn read_candidate(
         hash: text_of(f.hash),
         text: text_of(f.body),
         coverage: 0.0,
+        matched: Vec::new(),
     })
 }
 
@@ -402,6 +426,7 @@ pub fn search(
         return Ok(result);
     };
     let searcher = snapshot.reader.searcher();
+    // Enough candidates to re-rank and to fill the requested hits after one-per-article.
     let limit = (k * 6).max(30);
     let top = searcher.search(
         &prepared.query,
@@ -409,11 +434,18 @@ pub fn search(
     )?;
     let total_weight = prepared.matcher.total_weight().max(f32::EPSILON);
     let mut candidates = Vec::with_capacity(top.len());
+    let mut title_matches: HashMap<String, HashSet<usize>> = HashMap::new();
     for (score, address) in top {
         let mut candidate = read_candidate(&searcher, snapshot, score, address)?;
-        let (mut found, _) = prepared.matcher.matches(&mut analyzers, &candidate.text);
-        let (in_title, _) = prepared.matcher.matches(&mut analyzers, &candidate.title);
-        found.extend(in_title);
+        candidate.matched = prepared
+            .matcher
+            .matched_tokens(&mut analyzers, &candidate.text);
+        let mut found: HashSet<usize> = candidate.matched.iter().map(|(term, _)| *term).collect();
+        // Passages of one article share its title: analyse it once.
+        let in_title = title_matches
+            .entry(candidate.file.clone())
+            .or_insert_with(|| prepared.matcher.matches(&mut analyzers, &candidate.title).0);
+        found.extend(in_title.iter().copied());
         candidate.coverage = prepared.matcher.weight(&found) / total_weight;
         candidates.push(candidate);
     }
@@ -464,15 +496,7 @@ pub fn search(
     let selected = select_hits(&candidates, k + 10);
     let hits: Vec<Hit> = selected
         .into_iter()
-        .map(|c| {
-            to_hit(
-                c,
-                snapshot,
-                &prepared.matcher,
-                &mut analyzers,
-                settings.max_quote_chars,
-            )
-        })
+        .map(|c| to_hit(c, snapshot, &prepared.matcher, settings.max_quote_chars))
         .collect();
     let mut hits = hits.into_iter();
     result.hits = hits.by_ref().take(k).collect();
@@ -505,14 +529,8 @@ fn select_hits(candidates: &[Candidate], limit: usize) -> Vec<&Candidate> {
     out
 }
 
-fn to_hit(
-    c: &Candidate,
-    snapshot: &Snapshot,
-    matcher: &TermMatcher,
-    analyzers: &mut Analyzers,
-    max_chars: usize,
-) -> Hit {
-    let quote = extract_quote(&c.text, matcher, analyzers, max_chars);
+fn to_hit(c: &Candidate, snapshot: &Snapshot, matcher: &TermMatcher, max_chars: usize) -> Hit {
+    let quote = extract_quote(&c.text, &c.matched, matcher, max_chars);
     let meta = snapshot.article(&c.file);
     Hit {
         source: c.file.clone(),

@@ -11,6 +11,9 @@ use crate::bot::answers::ButtonAction;
 use crate::error::CoreError;
 use crate::render::{self, Locale};
 
+/// Above this many passages, `/ask` acknowledges (defers) before searching.
+const DEFER_ABOVE_PASSAGES: usize = 50_000;
+
 fn locale(ctx: &Context<'_>) -> Locale {
     Locale::from_code(ctx.locale())
 }
@@ -29,8 +32,9 @@ async fn answer(
 ) -> Result<(), Error> {
     let data = ctx.data();
     let library = data.library.clone();
-    // A reindex competes for the CPU: acknowledge first so Discord's 3-second deadline holds.
-    if library.is_reindexing() {
+    // A reindex competes for the CPU, and a large index makes searches queue up under load:
+    // acknowledge first so Discord's 3-second deadline holds whatever the search costs.
+    if library.is_reindexing() || library.passages() > DEFER_ABOVE_PASSAGES {
         if public {
             ctx.defer().await?;
         } else {
