@@ -152,10 +152,14 @@ pub fn list_corpus(dir: &Path) -> Result<(Vec<CorpusEntry>, Vec<SkippedFile>)> {
             let Some(name) = relative_name(&root, &path) else {
                 continue;
             };
-            let Ok(link_meta) = std::fs::symlink_metadata(&path) else {
+            // The directory entry knows its type without a syscall; only symlinks need their
+            // target resolved. `DirEntry::metadata` stats relative to the open folder, which is
+            // much cheaper than resolving the full path again on large corpora.
+            let Ok(entry_type) = item.file_type() else {
                 continue;
             };
-            if link_meta.file_type().is_symlink() {
+            let is_link = entry_type.is_symlink();
+            if is_link {
                 match path.canonicalize() {
                     Ok(target) if target.starts_with(&root) => {}
                     _ => {
@@ -167,7 +171,12 @@ pub fn list_corpus(dir: &Path) -> Result<(Vec<CorpusEntry>, Vec<SkippedFile>)> {
                     }
                 }
             }
-            let Ok(meta) = std::fs::metadata(&path) else {
+            let meta = if is_link {
+                std::fs::metadata(&path)
+            } else {
+                item.metadata()
+            };
+            let Ok(meta) = meta else {
                 skipped.push(SkippedFile {
                     file: name,
                     reason: SkipReason::Unreadable {
@@ -177,7 +186,7 @@ pub fn list_corpus(dir: &Path) -> Result<(Vec<CorpusEntry>, Vec<SkippedFile>)> {
                 continue;
             };
             if meta.is_dir() {
-                if !link_meta.file_type().is_symlink() {
+                if !is_link {
                     stack.push(path);
                 }
                 continue;
