@@ -174,6 +174,8 @@ fn files_deleted_or_changed_between_listing_and_reading_are_skipped() {
 /// The real thing: a reindex over 1,500 files, with files deleted and changed after the listing
 /// and before they are read. They are skipped, `/status` lists them, the rest is served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The guard only serializes this binary's tests (each on its own runtime); nothing awaits it.
+#[allow(clippy::await_holding_lock)]
 async fn files_deleted_or_changed_during_a_reindex_are_skipped_and_listed_by_status() {
     let _serial = serial();
     let t = TempCorpus::new();

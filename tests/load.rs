@@ -29,7 +29,7 @@ const QUESTIONS: &[&str] = &[
 /// The `n`-th interaction of a mixed workload, from one of 50 users.
 fn workload(d: &FakeDiscord, n: usize) -> (u64, String, Value) {
     let user = 1_180_000_000_000_001_000 + (n % 50) as u64;
-    let locale = if n % 2 == 0 { "fr" } else { "en-US" };
+    let locale = if n.is_multiple_of(2) { "fr" } else { "en-US" };
     match n % 10 {
         0..=5 => d.slash_command(
             "ask",
