@@ -74,7 +74,7 @@ impl Cleaner {
     /// only fails on a config that skipped validation.
     pub fn new(patterns: &[String]) -> Result<Cleaner, regex::Error> {
         Ok(Cleaner {
-            patterns: RegexSet::new(patterns)?,
+            patterns: RegexSet::new(patterns.iter().map(|p| ascii_word_boundaries(p)))?,
         })
     }
 
@@ -100,6 +100,29 @@ impl Cleaner {
         }
         flags
     }
+}
+
+/// Rewrites `\b` as an ASCII word boundary. Patterns run on folded, mostly ASCII text, where
+/// both mean the same; Unicode boundaries would force the regex engine off its fast DFA path on
+/// any remaining non-ASCII character (`œ`, `«`), which made cleaning a quarter of indexing time.
+fn ascii_word_boundaries(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('b') => out.push_str("(?-u:\\b)"),
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Prose: a paragraph of real sentences, as opposed to a heading, caption or link line.
@@ -154,6 +177,12 @@ mod tests {
         ] {
             assert!(!c.matches_pattern(line), "{line}");
         }
+    }
+
+    #[test]
+    fn word_boundaries_become_ascii_and_escapes_survive() {
+        assert_eq!(ascii_word_boundaries(r"\bvoir\b"), r"(?-u:\b)voir(?-u:\b)");
+        assert_eq!(ascii_word_boundaries(r"a\\b\d"), r"a\\b\d");
     }
 
     #[test]
