@@ -43,6 +43,9 @@ async fn answer(
     }
     let question = text.clone();
     let fetch = per_page * 4;
+    // Searches share a bounded pool so that under load they leave a core to the gateway and to
+    // the first responses of other interactions.
+    let _slot = data.search_slots.acquire().await?;
     let result = blocking(move || library.search(&question, fetch)).await??;
     let locale = locale(&ctx);
     if result.abstained {

@@ -35,6 +35,8 @@ pub struct Data {
     pub discord: DiscordConfig,
     /// Results per page when the user does not say.
     pub default_results: usize,
+    /// Searches allowed to run at once: one less than the cores, at least one.
+    pub search_slots: tokio::sync::Semaphore,
 }
 
 /// A start-up problem the operator must fix (exit code 2): a missing token, a bad setting.
@@ -175,6 +177,12 @@ pub async fn run(
         )),
         discord: discord.clone(),
         default_results,
+        search_slots: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get().saturating_sub(1))
+                .unwrap_or(1)
+                .max(1),
+        ),
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
