@@ -24,7 +24,7 @@ use crate::clean::Cleaner;
 use crate::corpus::{list_corpus, read_article, ArticleMeta, CorpusEntry, SkippedFile};
 use crate::error::{CoreError, Result};
 use crate::passage::split_passages;
-use crate::text::short_hash;
+use crate::text::{short_hash, short_hash_bytes};
 
 /// Name of the pointer file to the generation in use.
 const CURRENT_FILE: &str = "CURRENT";
@@ -220,21 +220,7 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buffer[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
-fn short_hash_bytes(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Ok(crate::text::short_hex(&hasher.finalize()))
 }
 
 /// Reads the generation that `CURRENT` points to, if any.

@@ -102,8 +102,17 @@ fn is_invisible(c: char) -> bool {
 
 /// A short hex content hash (first 12 hex digits of SHA-256), stable across runs and machines.
 pub fn short_hash(text: &str) -> String {
+    short_hash_bytes(text.as_bytes())
+}
+
+/// [`short_hash`] of raw bytes.
+pub fn short_hash_bytes(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(text.as_bytes());
+    short_hex(&Sha256::digest(bytes))
+}
+
+/// The short form of a SHA-256 digest: its first 6 bytes in hex.
+pub fn short_hex(digest: &[u8]) -> String {
     digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 

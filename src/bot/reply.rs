@@ -89,34 +89,32 @@ pub fn poise_reply(message: &Message) -> poise::CreateReply {
     reply
 }
 
+/// Fills an interaction-message builder; the response and followup builders share these methods
+/// but no trait, hence the macro.
+macro_rules! interaction_message {
+    ($builder:expr, $message:expr) => {{
+        let message: &Message = $message;
+        let mut out = $builder
+            .ephemeral(message.ephemeral)
+            .allowed_mentions(no_mentions())
+            .components(components(message))
+            .embeds(embeds(message));
+        if !message.content.is_empty() {
+            out = out.content(&message.content);
+        }
+        if let Some(file) = attachment(message) {
+            out = out.add_file(file);
+        }
+        out
+    }};
+}
+
 /// An interaction response message (for component clicks).
 pub fn response_message(message: &Message) -> CreateInteractionResponseMessage {
-    let mut out = CreateInteractionResponseMessage::new()
-        .ephemeral(message.ephemeral)
-        .allowed_mentions(no_mentions())
-        .components(components(message))
-        .embeds(embeds(message));
-    if !message.content.is_empty() {
-        out = out.content(&message.content);
-    }
-    if let Some(file) = attachment(message) {
-        out = out.add_file(file);
-    }
-    out
+    interaction_message!(CreateInteractionResponseMessage::new(), message)
 }
 
 /// A followup message.
 pub fn followup(message: &Message) -> CreateInteractionResponseFollowup {
-    let mut out = CreateInteractionResponseFollowup::new()
-        .ephemeral(message.ephemeral)
-        .allowed_mentions(no_mentions())
-        .components(components(message))
-        .embeds(embeds(message));
-    if !message.content.is_empty() {
-        out = out.content(&message.content);
-    }
-    if let Some(file) = attachment(message) {
-        out = out.add_file(file);
-    }
-    out
+    interaction_message!(CreateInteractionResponseFollowup::new(), message)
 }
