@@ -366,7 +366,7 @@ fn answer_once(library: &Library, question: &str, k: usize) -> anyhow::Result<(b
     let result = library.search(question, k)?;
     let controls = AnswerControls {
         post_publicly: Some("cb:pub:1234567890123456789".into()),
-        more_results: (!result.more.is_empty()).then(|| "cb:more:1234567890123456789".into()),
+        more_results: Some("cb:more:1234567890123456789".into()),
         ..AnswerControls::default()
     };
     let message = if result.abstained {

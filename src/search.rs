@@ -97,9 +97,6 @@ pub struct SearchResult {
     pub abstention: Option<Abstention>,
     /// Ranked hits (empty when abstained).
     pub hits: Vec<Hit>,
-    /// Hits past the requested number, for "more results" paging.
-    #[serde(skip)]
-    pub more: Vec<Hit>,
     /// Nearest articles (file, title), shown when abstaining.
     pub nearest: Vec<(String, String)>,
     /// Share of the question's weight covered by the best passage.
@@ -418,7 +415,6 @@ pub fn search(
         abstained: true,
         abstention: Some(Abstention::NoTerms),
         hits: Vec::new(),
-        more: Vec::new(),
         nearest: Vec::new(),
         coverage: 0.0,
     };
@@ -493,14 +489,11 @@ pub fn search(
     result.abstained = false;
     result.abstention = None;
 
-    let selected = select_hits(&candidates, k + 10);
-    let hits: Vec<Hit> = selected
+    // Quotes are extracted only for the hits returned.
+    result.hits = select_hits(&candidates, k)
         .into_iter()
         .map(|c| to_hit(c, snapshot, &prepared.matcher, settings.max_quote_chars))
         .collect();
-    let mut hits = hits.into_iter();
-    result.hits = hits.by_ref().take(k).collect();
-    result.more = hits.collect();
     Ok(result)
 }
 

@@ -42,6 +42,7 @@ async fn answer(
         }
     }
     let question = text.clone();
+    // Up to four pages for "More results".
     let fetch = per_page * 4;
     // Searches share a bounded pool so that under load they leave a core to the gateway and to
     // the first responses of other interactions.
@@ -54,8 +55,7 @@ async fn answer(
         return Ok(());
     }
     let key = ctx.id().to_string();
-    let mut hits = result.hits;
-    hits.extend(result.more);
+    let hits = result.hits;
     data.answers.insert(
         &key,
         &text,
