@@ -78,6 +78,13 @@ impl Cleaner {
         })
     }
 
+    /// The built-in French and English patterns.
+    pub fn with_default_patterns() -> Cleaner {
+        let patterns: Vec<String> = DEFAULT_PATTERNS.iter().map(|s| s.to_string()).collect();
+        // The built-in list is static and compiled by the unit tests below.
+        Cleaner::new(&patterns).expect("built-in boilerplate patterns compile")
+    }
+
     /// Whether a paragraph matches one of the patterns.
     pub fn matches_pattern(&self, paragraph: &str) -> bool {
         self.patterns.is_match(&fold(paragraph))
@@ -143,8 +150,7 @@ mod tests {
     use super::*;
 
     fn cleaner() -> Cleaner {
-        let patterns: Vec<String> = DEFAULT_PATTERNS.iter().map(|s| s.to_string()).collect();
-        Cleaner::new(&patterns).unwrap()
+        Cleaner::with_default_patterns()
     }
 
     #[test]

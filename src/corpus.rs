@@ -566,16 +566,9 @@ fn display_title(lead: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clean::DEFAULT_PATTERNS;
 
     fn cleaner() -> Cleaner {
-        Cleaner::new(
-            &DEFAULT_PATTERNS
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>(),
-        )
-        .unwrap()
+        Cleaner::with_default_patterns()
     }
 
     fn parse(name: &str, text: &str) -> Article {

@@ -79,17 +79,11 @@ pub fn split_passages(article: &Article, max_chars: usize) -> Vec<Passage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clean::{Cleaner, DEFAULT_PATTERNS};
+    use crate::clean::Cleaner;
     use crate::corpus::parse_article;
 
     fn article(text: &str) -> Article {
-        let cleaner = Cleaner::new(
-            &DEFAULT_PATTERNS
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>(),
-        )
-        .unwrap();
+        let cleaner = Cleaner::with_default_patterns();
         parse_article("t.txt", text.to_string(), &cleaner).unwrap()
     }
 

@@ -20,7 +20,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::clean::Cleaner;
-use crate::config::BoilerplateConfig;
 use crate::corpus::{list_corpus, read_article};
 use crate::error::CoreError;
 use crate::sentence::split_sentences;
@@ -46,9 +45,6 @@ pub enum SynthError {
         #[source]
         source: std::io::Error,
     },
-    /// The boilerplate patterns do not compile.
-    #[error("boilerplate patterns: {0}")]
-    Patterns(#[from] regex::Error),
 }
 
 /// A small, fast, portable generator (SplitMix64). Its output never changes with dependency
@@ -201,7 +197,7 @@ fn template(sentence: &str) -> Template {
 /// Reads the seed corpus (the configured boilerplate patterns remove web furniture) and cuts its
 /// paragraphs into sentence templates.
 pub fn load_seed(seed_dir: &Path) -> Result<SeedMaterial, SynthError> {
-    let cleaner = Cleaner::new(&BoilerplateConfig::default().all_patterns())?;
+    let cleaner = Cleaner::with_default_patterns();
     let (entries, _) = list_corpus(seed_dir)?;
     let mut stories = Vec::new();
     let mut titles = Vec::new();
@@ -522,7 +518,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("corpus");
         assert_eq!(generate_corpus(&seed_dir(), 40, &out, 42).unwrap(), 40);
-        let cleaner = Cleaner::new(&BoilerplateConfig::default().all_patterns()).unwrap();
+        let cleaner = Cleaner::with_default_patterns();
         let (entries, skipped) = list_corpus(&out).unwrap();
         assert_eq!(entries.len(), 40);
         assert!(skipped.is_empty());

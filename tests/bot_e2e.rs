@@ -76,15 +76,13 @@ async fn commands_are_registered_with_french_and_english_names() {
 async fn ask_quotes_the_right_article_then_posts_publicly_and_pages() {
     let h = Harness::start().await;
     let d = &h.discord;
-    let (id, token, payload) = d.slash_command(
+    let (id, token, payload) = h.tester_command(
         "ask",
         ask_options(
             SEED_QUESTION,
             json!([{"name": "results", "type": 4, "value": 1}]),
         ),
-        TEST_USER_ID,
         "fr",
-        DEFAULT_MEMBER_PERMISSIONS,
     );
     let response = h.interact(payload, id).await;
     assert_eq!(response.callback_type(), Some(4));
@@ -172,40 +170,26 @@ async fn ask_quotes_the_right_article_then_posts_publicly_and_pages() {
 async fn public_by_option_and_abstention_is_ephemeral_with_nearest_titles() {
     let h = Harness::start().await;
     let d = &h.discord;
-    let (id, _, payload) = d.slash_command(
+    let (id, _, payload) = h.tester_command(
         "ask",
         ask_options(
             SEED_QUESTION,
             json!([{"name": "public", "type": 5, "value": true}]),
         ),
-        TEST_USER_ID,
         "en-US",
-        DEFAULT_MEMBER_PERMISSIONS,
     );
-    let body = h
-        .interact(payload, id)
-        .await
-        .message_body()
-        .unwrap()
-        .clone();
+    let body = h.reply_body(payload, id).await;
     assert!(!is_ephemeral(&body));
     assert!(!button_ids(&body)
         .iter()
         .any(|(id, _)| id.starts_with("cb:pub:")));
 
-    let (id, _, payload) = d.slash_command(
+    let (id, _, payload) = h.tester_command(
         "ask",
         ask_options("Qui a gagné la Coupe du monde 2022 ?", json!([])),
-        TEST_USER_ID,
         "en-US",
-        DEFAULT_MEMBER_PERMISSIONS,
     );
-    let body = h
-        .interact(payload, id)
-        .await
-        .message_body()
-        .unwrap()
-        .clone();
+    let body = h.reply_body(payload, id).await;
     assert!(is_ephemeral(&body));
     assert!(text_of(&body).contains("No passage"), "{}", text_of(&body));
     assert_all_messages_ok(d);
@@ -233,12 +217,10 @@ async fn source_autocomplete_card_paragraph_and_refusals() {
     );
 
     // The card comes with the article attached.
-    let (id, _, payload) = d.slash_command(
+    let (id, _, payload) = h.tester_command(
         "source",
         json!([{"name": "file", "type": 3, "value": "004_86712a85089916e0.txt"}]),
-        TEST_USER_ID,
         "en-US",
-        DEFAULT_MEMBER_PERMISSIONS,
     );
     let response = h.interact(payload, id).await;
     assert_eq!(response.files.len(), 1, "article attached");
@@ -248,7 +230,7 @@ async fn source_autocomplete_card_paragraph_and_refusals() {
     assert!(text_of(response.message_body().unwrap()).contains("004_86712a85089916e0.txt"));
 
     // One exact paragraph, with citation and hash.
-    let (id, _, payload) = d.slash_command("source", json!([{"name": "file", "type": 3, "value": "004_86712a85089916e0.txt"}, {"name": "paragraph", "type": 4, "value": 5}]), TEST_USER_ID, "en-US", DEFAULT_MEMBER_PERMISSIONS);
+    let (id, _, payload) = h.tester_command("source", json!([{"name": "file", "type": 3, "value": "004_86712a85089916e0.txt"}, {"name": "paragraph", "type": 4, "value": 5}]), "en-US");
     let text = text_of(h.interact(payload, id).await.message_body().unwrap());
     assert!(text.contains("¶5") && text.contains("hash"), "{text}");
     let view = h
@@ -270,12 +252,10 @@ async fn source_autocomplete_card_paragraph_and_refusals() {
         "..%2f..%2fetc%2fpasswd",
         "004_86712a85089916e0",
     ] {
-        let (id, _, payload) = d.slash_command(
+        let (id, _, payload) = h.tester_command(
             "source",
             json!([{"name": "file", "type": 3, "value": hostile}]),
-            TEST_USER_ID,
             "en-US",
-            DEFAULT_MEMBER_PERMISSIONS,
         );
         let response = h.interact(payload, id).await;
         let body = response.message_body().unwrap();
@@ -308,12 +288,7 @@ async fn find_sources_status_sources_and_reindex_permissions() {
         "en-US",
         DEFAULT_MEMBER_PERMISSIONS,
     );
-    let body = h
-        .interact(payload, id)
-        .await
-        .message_body()
-        .unwrap()
-        .clone();
+    let body = h.reply_body(payload, id).await;
     assert!(
         text_of(&body).contains("004_86712a85089916e0.txt"),
         "{}",
@@ -321,29 +296,12 @@ async fn find_sources_status_sources_and_reindex_permissions() {
     );
     assert!(is_ephemeral(&body));
 
-    let (id, _, payload) = d.slash_command(
-        "status",
-        json!([]),
-        TEST_USER_ID,
-        "en-US",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, _, payload) = h.tester_command("status", json!([]), "en-US");
     let text = text_of(h.interact(payload, id).await.message_body().unwrap());
     assert!(text.contains("Articles") && text.contains('5'), "{text}");
 
-    let (id, token, payload) = d.slash_command(
-        "sources",
-        json!([]),
-        TEST_USER_ID,
-        "en-US",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
-    let body = h
-        .interact(payload, id)
-        .await
-        .message_body()
-        .unwrap()
-        .clone();
+    let (id, token, payload) = h.tester_command("sources", json!([]), "en-US");
+    let body = h.reply_body(payload, id).await;
     assert!(text_of(&body).contains("003_3c9e9c1ef6c54ec2.txt"));
     let next = button_ids(&body)
         .into_iter()
@@ -363,12 +321,7 @@ async fn find_sources_status_sources_and_reindex_permissions() {
         "en-US",
         DEFAULT_MEMBER_PERMISSIONS & !PERM_MANAGE_GUILD,
     );
-    let body = h
-        .interact(payload, id)
-        .await
-        .message_body()
-        .unwrap()
-        .clone();
+    let body = h.reply_body(payload, id).await;
     assert!(is_ephemeral(&body));
     assert!(
         text_of(&body).contains("Manage Server"),
@@ -418,13 +371,8 @@ async fn the_bot_resumes_after_the_gateway_drops_and_answers_fast() {
             );
         }
         for _ in 0..5 {
-            let (id, _, payload) = d.slash_command(
-                "ask",
-                ask_options(SEED_QUESTION, json!([])),
-                TEST_USER_ID,
-                "fr",
-                DEFAULT_MEMBER_PERMISSIONS,
-            );
+            let (id, _, payload) =
+                h.tester_command("ask", ask_options(SEED_QUESTION, json!([])), "fr");
             let response = h.interact(payload, id).await;
             assert!(response.is_success());
             latencies.push(d.response_latency(id).unwrap());

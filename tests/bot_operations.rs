@@ -48,22 +48,10 @@ async fn a_rejected_token_is_reported_clearly() {
 async fn the_ask_cooldown_refuses_politely() {
     let h = Harness::start_with(|c| c.discord.ask_cooldown_seconds = 60).await;
     let d = &h.discord;
-    let (id, _, payload) = d.slash_command(
-        "ask",
-        ask("Westminster"),
-        TEST_USER_ID,
-        "fr",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, _, payload) = h.tester_command("ask", ask("Westminster"), "fr");
     let first = h.interact(payload, id).await;
     assert!(text_of(first.message_body().unwrap()).contains('¶'));
-    let (id, _, payload) = d.slash_command(
-        "ask",
-        ask("Azure"),
-        TEST_USER_ID,
-        "fr",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, _, payload) = h.tester_command("ask", ask("Azure"), "fr");
     let second = h.interact(payload, id).await;
     let body = second.message_body().unwrap();
     assert!(is_ephemeral(body));
@@ -89,13 +77,7 @@ async fn the_ask_cooldown_refuses_politely() {
 async fn channels_outside_the_allow_list_are_refused() {
     let h = Harness::start_with(|c| c.discord.allowed_channels = vec![CHANNEL_ID + 1]).await;
     let d = &h.discord;
-    let (id, _, payload) = d.slash_command(
-        "ask",
-        ask("Westminster"),
-        TEST_USER_ID,
-        "en-US",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, _, payload) = h.tester_command("ask", ask("Westminster"), "en-US");
     let response = h.interact(payload, id).await;
     let body = response.message_body().unwrap();
     assert!(is_ephemeral(body));
@@ -152,19 +134,12 @@ async fn adding_an_article_to_the_watched_corpus_reindexes_it() {
 async fn buttons_expire_cleanly() {
     let h = Harness::start_with(|c| c.discord.button_timeout_seconds = 1).await;
     let d = &h.discord;
-    let (id, token, payload) = d.slash_command(
+    let (id, token, payload) = h.tester_command(
         "ask",
         ask("Pourquoi Microsoft a-t-il suspendu des services Azure ?"),
-        TEST_USER_ID,
         "en-US",
-        DEFAULT_MEMBER_PERMISSIONS,
     );
-    let body = h
-        .interact(payload, id)
-        .await
-        .message_body()
-        .unwrap()
-        .clone();
+    let body = h.reply_body(payload, id).await;
     let post = support::harness::button_ids(&body)
         .into_iter()
         .find(|(id, _)| id.starts_with("cb:pub:"))

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use coverage_bot::clean::{Cleaner, DEFAULT_PATTERNS};
+use coverage_bot::clean::Cleaner;
 use coverage_bot::corpus::{list_corpus, read_article, SkipReason, SkippedFile};
 use coverage_bot::{Library, ReindexOutcome};
 use serde_json::json;
@@ -27,13 +27,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn cleaner() -> Cleaner {
-    Cleaner::new(
-        &DEFAULT_PATTERNS
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .unwrap()
+    Cleaner::with_default_patterns()
 }
 
 /// Adds the bad files to a corpus folder.

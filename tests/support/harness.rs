@@ -93,6 +93,27 @@ impl Harness {
             .unwrap_or_else(|| panic!("no response to interaction {id}"))
     }
 
+    /// A slash command from the test user with ordinary member permissions:
+    /// `(interaction id, token, payload)`.
+    pub fn tester_command(&self, name: &str, options: Value, locale: &str) -> (u64, String, Value) {
+        self.discord.slash_command(
+            name,
+            options,
+            super::fake_discord::TEST_USER_ID,
+            locale,
+            super::fake_discord::DEFAULT_MEMBER_PERMISSIONS,
+        )
+    }
+
+    /// Sends an interaction and returns the message of its first callback.
+    pub async fn reply_body(&self, payload: Value, id: u64) -> Value {
+        self.interact(payload, id)
+            .await
+            .message_body()
+            .cloned()
+            .unwrap_or_else(|| panic!("interaction {id} got no message"))
+    }
+
     /// Stops the bot and waits for it to return.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
