@@ -317,7 +317,7 @@ fn dir_size(dir: &Path) -> u64 {
 }
 
 fn build(config: &Config, label: &str) -> anyhow::Result<BuildResult> {
-    if crate::index::current_generation(&config.index.dir).is_some() {
+    if crate::generation::current(&config.index.dir).is_some() {
         bail!(
             "{} already holds an index; the build benchmark needs a fresh --data folder",
             config.index.dir.display()

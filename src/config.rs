@@ -10,6 +10,12 @@ use crate::error::{CoreError, Result};
 /// The default location of the config file, relative to the working directory.
 pub const DEFAULT_CONFIG_PATH: &str = "config/coverage-bot.toml";
 
+/// Accepted `index.writer_memory_mb`: tantivy needs at least 15 MB per writer thread, and at most
+/// 4 GB per thread; the build uses up to 4 threads and at least 20 MB each.
+pub const WRITER_MEMORY_MB: std::ops::RangeInclusive<usize> = 20..=4000;
+/// Accepted `corpus.max_file_bytes`: 1 byte to 1 GiB.
+pub const MAX_FILE_BYTES: std::ops::RangeInclusive<u64> = 1..=(1 << 30);
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -214,9 +220,34 @@ impl Config {
         if self.search.default_results == 0 || self.search.default_results > 10 {
             return fail("search.default_results must be between 1 and 10".into());
         }
+        if !WRITER_MEMORY_MB.contains(&self.index.writer_memory_mb) {
+            return fail(format!(
+                "index.writer_memory_mb must be between {} and {} (megabytes); it is {}",
+                WRITER_MEMORY_MB.start(),
+                WRITER_MEMORY_MB.end(),
+                self.index.writer_memory_mb
+            ));
+        }
+        if !MAX_FILE_BYTES.contains(&self.corpus.max_file_bytes) {
+            return fail(format!(
+                "corpus.max_file_bytes must be between {} and {}; it is {}",
+                MAX_FILE_BYTES.start(),
+                MAX_FILE_BYTES.end(),
+                self.corpus.max_file_bytes
+            ));
+        }
         for pattern in self.boilerplate.all_patterns() {
-            if let Err(e) = regex::Regex::new(&pattern) {
-                return fail(format!("bad boilerplate pattern {pattern:?}: {e}"));
+            match regex::Regex::new(&pattern) {
+                Err(e) => return fail(format!("bad boilerplate pattern {pattern:?}: {e}")),
+                // A pattern that matches the empty string matches every paragraph: every
+                // article would be skipped as boilerplate.
+                Ok(regex) if regex.is_match("") => {
+                    return fail(format!(
+                        "boilerplate pattern {pattern:?} matches empty text, so it would remove \
+                         every paragraph"
+                    ))
+                }
+                Ok(_) => {}
             }
         }
         Ok(())

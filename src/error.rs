@@ -30,12 +30,53 @@ pub enum CoreError {
         count: usize,
     },
 
+    /// A setting (config key or command-line path) that cannot work; names the key.
+    #[error("{key}: {message}")]
+    InvalidSetting {
+        /// The config key, e.g. `index.writer_memory_mb`.
+        key: &'static str,
+        /// What is wrong and what to do.
+        message: String,
+    },
+
+    /// A byte range outside an article or inside a character.
+    #[error("{file} has no byte range {start}..{end}: {reason}")]
+    UnknownByteRange {
+        file: String,
+        start: usize,
+        end: usize,
+        reason: String,
+    },
+
     /// The on-disk index failed; callers rebuild from the corpus.
-    #[error("index error: {0}")]
+    #[error("index error")]
     Index(#[from] tantivy::TantivyError),
 
-    /// A filesystem error with the path it happened on.
-    #[error("{path}: {source}")]
+    /// An index generation is damaged: a checksum mismatch, a missing or unreadable file or
+    /// catalog, or a panic while reading it. Callers rebuild it.
+    #[error("the index in {} is damaged: {reason}", generation.display())]
+    IndexDamaged {
+        /// The generation folder.
+        generation: PathBuf,
+        /// What was found.
+        reason: String,
+    },
+
+    /// The index is damaged or stale and cannot be rebuilt here (another process holds the
+    /// writer lock and there is no usable generation, or the data folder is read-only).
+    #[error("the index cannot be rebuilt: {reason}")]
+    CannotRebuild {
+        /// Why.
+        reason: String,
+    },
+
+    /// The catalog could not be serialized.
+    #[error("cannot serialize the index catalog")]
+    Catalog(#[from] serde_json::Error),
+
+    /// A filesystem error with the path it happened on (the cause is the error's source, so a
+    /// chain prints it once).
+    #[error("{}", path.display())]
     Io {
         path: PathBuf,
         #[source]
@@ -59,6 +100,23 @@ impl CoreError {
             source,
         }
     }
+}
+
+/// An error with its chain of causes, `: `-separated, each printed once: how errors are shown in
+/// logs and messages (the CLI prints the same with anyhow's `{:#}`).
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let text = next.to_string();
+        // Some errors repeat their cause in their own message; print each text once.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = next.source();
+    }
+    out
 }
 
 /// Result type of the library.

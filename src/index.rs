@@ -1,37 +1,32 @@
-//! The on-disk index: schema, generations, the catalog beside it, building and opening.
+//! The on-disk index: schema, the catalog beside it, opening, verifying and activating a
+//! generation (the build loop is in [`crate::build`]).
 //!
 //! Layout under the configured data folder:
-//! - `gen-<millis>/`: one complete tantivy index plus its `catalog.json`;
-//! - `CURRENT`: the name of the generation in use, replaced atomically (write + rename).
+//! - `gen-<millis>-<pid>-<n>/`: one complete tantivy index plus its `catalog.json` and the marker
+//!   that says the folder is ours (see [`crate::generation`]);
+//! - `CURRENT`: the name of the generation in use, replaced atomically (write + rename);
+//! - `writer.lock`: the lock held by the one process that builds (see [`crate::lock`]).
 //!
-//! A build writes a new generation and switches `CURRENT` only once it is committed, so a crash
-//! mid-build leaves the old generation in use, never neither.
+//! A build writes a new generation, verifies its checksums and switches `CURRENT` only then, so a
+//! crash mid-build leaves the old generation in use, never neither.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
 };
-use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
 
 use crate::analysis::{Analyzers, EXACT_TOKENIZER, STEMMED_TOKENIZER};
-use crate::clean::Cleaner;
-use crate::corpus::{list_corpus, read_article, ArticleMeta, CorpusEntry, SkippedFile};
+use crate::corpus::{ArticleMeta, CorpusEntry, SkippedFile};
 use crate::error::{CoreError, Result};
-use crate::passage::split_passages;
+use crate::generation::{CATALOG_FILE, CURRENT_FILE};
 use crate::text::{short_hash, short_hash_bytes};
 
-/// Name of the pointer file to the generation in use.
-const CURRENT_FILE: &str = "CURRENT";
-/// Name of the catalog inside a generation.
-const CATALOG_FILE: &str = "catalog.json";
 /// Version of the schema and catalog format.
-const FORMAT_VERSION: u32 = 2;
+pub(crate) const FORMAT_VERSION: u32 = 3;
 
 /// The fields of a passage document.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +47,8 @@ pub struct Fields {
     pub end: Field,
     /// Passage content hash.
     pub hash: Field,
+    /// Hash of the whole paragraph the passage belongs to (what citations show).
+    pub paragraph_hash: Field,
 }
 
 /// Builds the schema.
@@ -73,6 +70,7 @@ pub fn schema() -> (Schema, Fields) {
         start: builder.add_u64_field("start", STORED),
         end: builder.add_u64_field("end", STORED),
         hash: builder.add_text_field("hash", STRING | STORED),
+        paragraph_hash: builder.add_text_field("paragraph_hash", STRING | STORED),
     };
     (builder.build(), fields)
 }
@@ -138,19 +136,6 @@ impl Snapshot {
     }
 }
 
-/// Progress of a build, for callers that report it (the bot's `/status`).
-#[derive(Debug, Clone, Default)]
-pub struct BuildStats {
-    /// Articles indexed.
-    pub articles: usize,
-    /// Passages indexed.
-    pub passages: usize,
-    /// Bytes of text.
-    pub text_bytes: u64,
-    /// Duration.
-    pub elapsed: std::time::Duration,
-}
-
 /// Computes the corpus fingerprint from names, sizes and content hashes. Content hashes of files
 /// whose size and modification time match `previous` are reused, so an unchanged corpus is not
 /// read again. `listing_skipped` are the files the listing itself rejected (outside symlinks,
@@ -178,7 +163,7 @@ pub fn fingerprint(
 }
 
 /// The state of a file; `content` is used when the caller already holds the bytes.
-fn file_state(entry: &CorpusEntry, content: Option<&[u8]>) -> FileState {
+pub(crate) fn file_state(entry: &CorpusEntry, content: Option<&[u8]>) -> FileState {
     let hash = match content {
         Some(bytes) => short_hash_bytes(bytes),
         // Streamed: a skipped file can be far larger than memory.
@@ -195,7 +180,7 @@ fn file_state(entry: &CorpusEntry, content: Option<&[u8]>) -> FileState {
     }
 }
 
-fn fingerprint_of(states: &[FileState], listing_skipped: &[SkippedFile]) -> String {
+pub(crate) fn fingerprint_of(states: &[FileState], listing_skipped: &[SkippedFile]) -> String {
     let mut material = String::new();
     for state in states {
         material.push_str(&format!("{}\0{}\0{}\n", state.name, state.size, state.hash));
@@ -223,17 +208,6 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
     Ok(crate::text::short_hex(&hasher.finalize()))
 }
 
-/// Reads the generation that `CURRENT` points to, if any.
-pub fn current_generation(data_dir: &Path) -> Option<PathBuf> {
-    let name = std::fs::read_to_string(data_dir.join(CURRENT_FILE)).ok()?;
-    let name = name.trim();
-    // The pointer names a folder inside the data folder, nothing else.
-    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-        return None;
-    }
-    Some(data_dir.join(name))
-}
-
 /// Reads a generation's catalog.
 pub fn read_catalog(generation: &Path) -> Option<Catalog> {
     let text = std::fs::read_to_string(generation.join(CATALOG_FILE)).ok()?;
@@ -241,21 +215,33 @@ pub fn read_catalog(generation: &Path) -> Option<Catalog> {
     (catalog.format == FORMAT_VERSION).then_some(catalog)
 }
 
+fn damaged(generation: &Path, reason: impl Into<String>) -> CoreError {
+    CoreError::IndexDamaged {
+        generation: generation.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
 /// Opens a generation and checks that it answers a query; any failure means "rebuild".
 pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snapshot> {
-    let catalog = read_catalog(generation).ok_or_else(|| {
-        CoreError::Index(tantivy::TantivyError::InternalError(
-            "missing or unreadable catalog".into(),
-        ))
-    })?;
-    let index = Index::open_in_dir(generation)?;
-    analyzers.register(&index);
+    let catalog = read_catalog(generation)
+        .ok_or_else(|| damaged(generation, "its catalog is missing or unreadable"))?;
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(Index, IndexReader)> {
+        let index = Index::open_in_dir(generation)?;
+        analyzers.register(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok((index, reader))
+    }));
+    let (index, reader) = match opened {
+        Ok(Ok(pair)) => pair,
+        Ok(Err(error)) => return Err(damaged(generation, crate::error::chain(&error))),
+        Err(_) => return Err(damaged(generation, "reading it panicked")),
+    };
     let (_, fields) = schema();
-    let reader = index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()?;
-    probe(&reader, fields, &catalog)?;
+    probe(&reader, fields, &catalog).map_err(|reason| damaged(generation, reason))?;
     let by_file = catalog
         .articles
         .iter()
@@ -275,17 +261,21 @@ pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snaps
 /// Reads a stored document and a posting list from every segment, so that a truncated or damaged
 /// segment is found at open time rather than by a user's query. A panic inside tantivy on corrupt
 /// data counts as a failure too.
-fn probe(reader: &IndexReader, fields: Fields, catalog: &Catalog) -> Result<()> {
+fn probe(
+    reader: &IndexReader,
+    fields: Fields,
+    catalog: &Catalog,
+) -> std::result::Result<(), String> {
     let searcher = reader.searcher();
     let expected = catalog.passages as u64;
+    if searcher.num_docs() != expected {
+        return Err(format!(
+            "it holds {} passages, its catalog says {expected}",
+            searcher.num_docs()
+        ));
+    }
     let outcome =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> tantivy::Result<()> {
-            if searcher.num_docs() != expected {
-                return Err(tantivy::TantivyError::InternalError(format!(
-                    "index holds {} passages, catalog says {expected}",
-                    searcher.num_docs()
-                )));
-            }
             for (ord, segment) in searcher.segment_readers().iter().enumerate() {
                 if segment.num_docs() == 0 {
                     continue;
@@ -313,180 +303,70 @@ fn probe(reader: &IndexReader, fields: Fields, catalog: &Catalog) -> Result<()> 
             Ok(())
         }));
     match outcome {
-        Ok(result) => Ok(result?),
-        Err(_) => Err(CoreError::Index(tantivy::TantivyError::InternalError(
-            "index probe panicked".into(),
-        ))),
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(crate::error::chain(&error)),
+        Err(_) => Err("reading it panicked".into()),
     }
 }
 
-/// Builds a new generation from the corpus. Returns `Ok(None)` when `cancel` was raised: the
-/// partial generation is removed and nothing else changes.
-#[allow(clippy::too_many_arguments)]
-pub fn build_generation(
-    data_dir: &Path,
-    corpus_dir: &Path,
-    max_file_bytes: u64,
-    max_passage_chars: usize,
-    writer_memory_mb: usize,
-    analyzers: &Analyzers,
-    cleaner: &Cleaner,
-    cancel: &AtomicBool,
-) -> Result<Option<(PathBuf, Catalog)>> {
-    let started = Instant::now();
-    let (entries, mut skipped) = list_corpus(corpus_dir)?;
-    std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
-    let generation = unique_generation_dir(data_dir);
-    std::fs::create_dir_all(&generation).map_err(|e| CoreError::io(&generation, e))?;
-    let result = write_generation(
-        &generation,
-        &entries,
-        &mut skipped,
-        max_file_bytes,
-        max_passage_chars,
-        writer_memory_mb,
-        analyzers,
-        cleaner,
-        cancel,
-        started,
-    );
-    match result {
-        Ok(Some(catalog)) => Ok(Some((generation, catalog))),
-        Ok(None) => {
-            let _ = std::fs::remove_dir_all(&generation);
-            Ok(None)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&generation);
-            Err(e)
-        }
-    }
-}
-
-fn unique_generation_dir(data_dir: &Path) -> PathBuf {
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    let mut n = 0;
-    loop {
-        let candidate = data_dir.join(format!("gen-{millis}-{}-{n}", std::process::id()));
-        if !candidate.exists() {
-            return candidate;
-        }
-        n += 1;
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_generation(
-    generation: &Path,
-    entries: &[CorpusEntry],
-    skipped: &mut Vec<SkippedFile>,
-    max_file_bytes: u64,
-    max_passage_chars: usize,
-    writer_memory_mb: usize,
-    analyzers: &Analyzers,
-    cleaner: &Cleaner,
-    cancel: &AtomicBool,
-    started: Instant,
-) -> Result<Option<Catalog>> {
-    let (schema, fields) = schema();
-    let index = Index::create_in_dir(generation, schema)?;
-    analyzers.register(&index);
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 4);
-    let memory = (writer_memory_mb.max(20 * threads)) * 1024 * 1024;
-    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(threads, memory)?;
-    let progress = progress_bar(entries.len() as u64);
-    let mut articles = Vec::with_capacity(entries.len());
-    let mut states = Vec::with_capacity(entries.len());
-    let mut passages = 0usize;
-    let mut text_bytes = 0u64;
-    let mut read_skipped = Vec::new();
-    for entry in entries {
-        if cancel.load(Ordering::Relaxed) {
-            progress.finish_and_clear();
-            writer.rollback()?;
-            return Ok(None);
-        }
-        progress.inc(1);
-        match read_article(entry, max_file_bytes, cleaner) {
-            Ok(article) => {
-                for passage in split_passages(&article, max_passage_chars) {
-                    writer.add_document(doc!(
-                        fields.file => passage.file.as_str(),
-                        fields.title => passage.title.as_str(),
-                        fields.body => &article.text[passage.start..passage.end],
-                        fields.body_exact => &article.text[passage.start..passage.end],
-                        fields.paragraph => passage.paragraph as u64,
-                        fields.start => passage.start as u64,
-                        fields.end => passage.end as u64,
-                        fields.hash => passage.hash.as_str(),
-                    ))?;
-                    passages += 1;
+/// Verifies the CRC32 checksum that tantivy keeps in the footer of every segment file (`.idx`,
+/// `.term`, `.store`, `.pos`, `.fieldnorm`, `.fast`), so that bit rot is found even where the
+/// probe would read damaged data without noticing (a flipped field norm only changes rankings).
+pub fn verify_checksums(generation: &Path) -> Result<()> {
+    let checked = std::panic::catch_unwind(|| -> tantivy::Result<Vec<PathBuf>> {
+        let index = Index::open_in_dir(generation)?;
+        let mut bad: Vec<PathBuf> = index.validate_checksum()?.into_iter().collect();
+        // Files listed in the meta but gone are damage too.
+        let metas = index.searchable_segment_metas()?;
+        use tantivy::index::SegmentComponent;
+        for meta in metas {
+            for component in [
+                SegmentComponent::Postings,
+                SegmentComponent::Positions,
+                SegmentComponent::Terms,
+                SegmentComponent::Store,
+                SegmentComponent::FastFields,
+                SegmentComponent::FieldNorms,
+            ] {
+                let file = meta.relative_path(component);
+                if !generation.join(&file).exists() {
+                    bad.push(file);
                 }
-                text_bytes += article.text.len() as u64;
-                states.push(file_state(entry, Some(article.text.as_bytes())));
-                articles.push(article.meta);
-            }
-            Err(reason) => {
-                tracing::warn!(file = %entry.name, %reason, "skipping corpus file");
-                states.push(file_state(entry, None));
-                read_skipped.push(SkippedFile {
-                    file: entry.name.clone(),
-                    reason,
-                });
             }
         }
+        bad.sort();
+        bad.dedup();
+        Ok(bad)
+    });
+    match checked {
+        Ok(Ok(bad)) if bad.is_empty() => Ok(()),
+        Ok(Ok(bad)) => Err(damaged(
+            generation,
+            format!(
+                "checksum mismatch in {}",
+                bad.iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+        Ok(Err(error)) => Err(damaged(generation, crate::error::chain(&error))),
+        Err(_) => Err(damaged(generation, "verifying it panicked")),
     }
-    progress.finish_and_clear();
-    writer.commit()?;
-    writer.wait_merging_threads()?;
-    let fingerprint = fingerprint_of(&states, skipped);
-    skipped.extend(read_skipped);
-    skipped.sort_by(|a, b| a.file.cmp(&b.file));
-    let catalog = Catalog {
-        format: FORMAT_VERSION,
-        analyzer_version: analyzers.version.clone(),
-        fingerprint,
-        built_at_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-        build_millis: started.elapsed().as_millis() as u64,
-        articles,
-        skipped: skipped.clone(),
-        passages,
-        text_bytes,
-        files: states,
-    };
-    write_atomically(
-        &generation.join(CATALOG_FILE),
-        serde_json::to_string(&catalog)
-            .unwrap_or_default()
-            .as_bytes(),
-    )?;
-    Ok(Some(catalog))
 }
 
-/// Switches `CURRENT` to a generation, then removes older generations. Readers that still hold an
-/// old generation keep working: on Unix, removed files stay readable while mapped.
+/// Switches `CURRENT` to a generation, then removes the other generations of ours (never anything
+/// else: see [`crate::generation`]). Call with the writer lock held. Readers that still hold an old
+/// generation keep working: on Unix, removed files stay readable while open or mapped.
 pub fn activate_generation(data_dir: &Path, generation: &Path) -> Result<()> {
     let name = generation
         .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+        .and_then(|n| n.to_str())
+        .filter(|n| crate::generation::is_generation_name(n))
+        .ok_or_else(|| damaged(generation, "not a generation folder"))?;
     write_atomically(&data_dir.join(CURRENT_FILE), name.as_bytes())?;
-    if let Ok(read) = std::fs::read_dir(data_dir) {
-        for item in read.flatten() {
-            let file_name = item.file_name().to_string_lossy().to_string();
-            if file_name.starts_with("gen-") && file_name != name {
-                let _ = std::fs::remove_dir_all(item.path());
-            }
-        }
+    for old in crate::generation::others(data_dir, Some(generation)) {
+        crate::generation::remove(&old);
     }
     Ok(())
 }
@@ -511,18 +391,4 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         CoreError::io(path, e)
     })
-}
-
-/// A progress bar on a terminal; hidden when stderr is not a TTY (CI, systemd, tests).
-fn progress_bar(total: u64) -> indicatif::ProgressBar {
-    if total < 200 || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "indexing {bar:40} {pos}/{len} articles ({per_sec}, eta {eta})",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }

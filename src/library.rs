@@ -2,22 +2,23 @@
 //! run on an immutable snapshot; a reindex builds a new generation beside it and swaps it in
 //! atomically, so queries never wait for or see a half-built index.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use crate::analysis::Analyzers;
+use crate::build::{build_generation, BuildSettings, BuildTools};
+use crate::cite::ByteView;
 use crate::clean::Cleaner;
 use crate::config::Config;
 use crate::corpus::{list_corpus, ArticleMeta, SkippedFile};
 use crate::error::{CoreError, Result};
-use crate::index::{
-    activate_generation, build_generation, current_generation, fingerprint, open_generation,
-    read_catalog, Snapshot,
-};
+use crate::index::{activate_generation, fingerprint, open_generation, Snapshot};
+use crate::lock::{LockError, WriterLock};
 use crate::search::SearchResult;
 use crate::source::SourceView;
 
@@ -31,6 +32,23 @@ pub enum OpenOutcome {
         /// Why: none yet, corpus changed, analyzer changed, or damage.
         reason: String,
     },
+    /// The index in use is out of date and could not be rebuilt now (another process is
+    /// rebuilding it, the data folder is read-only, the rebuild failed). Answers come from the
+    /// last good generation.
+    Stale {
+        /// Why it is out of date and why it was not rebuilt.
+        reason: String,
+    },
+}
+
+/// How thoroughly an existing index is checked when it is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexCheck {
+    /// Open it and read a document and a posting list of every segment (milliseconds).
+    Probe,
+    /// Also verify every segment file's checksum, which finds bit rot anywhere (reads the whole
+    /// index once). Used by `index` and by the bot at start.
+    Checksums,
 }
 
 /// The result of a reindex request.
@@ -74,114 +92,95 @@ pub struct Status {
     pub language: String,
     /// Whether a reindex is running.
     pub reindexing: bool,
+    /// Set when answers come from an out-of-date index, with the reason.
+    pub stale: Option<String>,
+}
+
+/// What a search of the index found, before the hits are checked against the files.
+enum Attempt {
+    Done(SearchResult),
+    Failed(String),
+}
+
+/// What was found on disk when opening.
+enum Found {
+    /// The current generation, up to date.
+    Fresh(Snapshot),
+    /// The current generation opens, but is out of date for the reason given.
+    Stale(Snapshot, String),
+    /// No usable generation, for the reason given.
+    Missing(String),
 }
 
 /// One corpus and its index.
 pub struct Library {
     config: Config,
+    settings: BuildSettings,
     analyzers: Analyzers,
     cleaner: Cleaner,
-    current: RwLock<Arc<Snapshot>>,
+    current: ArcSwap<Snapshot>,
     build_lock: Mutex<()>,
     reindexing: AtomicBool,
     cancel: AtomicBool,
+    stale: Mutex<Option<String>>,
 }
 
 impl Library {
-    /// Opens the index for the configured corpus, building or rebuilding it when it is missing,
-    /// stale, made by another analyzer version, or damaged.
+    /// Opens the index for the configured corpus (with [`IndexCheck::Probe`]), building or
+    /// rebuilding it when it is missing, stale, made by another analyzer version, or damaged.
     pub fn open(config: Config) -> Result<(Library, OpenOutcome)> {
+        Library::open_with(config, IndexCheck::Probe)
+    }
+
+    /// [`Library::open`] with a chosen check of the existing index.
+    ///
+    /// When the index is out of date but cannot be rebuilt (read-only data folder, another
+    /// process rebuilding, a failed build), the last good generation is used and the outcome is
+    /// [`OpenOutcome::Stale`]; only when no usable generation exists is that an error.
+    pub fn open_with(config: Config, check: IndexCheck) -> Result<(Library, OpenOutcome)> {
+        crate::paths::check(&config)?;
         let analyzers = Analyzers::new(&config.language, &config.search.extra_stop_words);
         let cleaner =
             Cleaner::new(&config.boilerplate.all_patterns()).map_err(|e| CoreError::Config {
                 path: PathBuf::from("boilerplate"),
                 message: e.to_string(),
             })?;
-        let (snapshot, outcome) = match Self::try_open_current(&config, &analyzers) {
-            Ok(snapshot) => (snapshot, OpenOutcome::Opened),
-            Err(reason) => {
-                tracing::info!(%reason, "building the index");
-                let cancel = AtomicBool::new(false);
-                let snapshot =
-                    Self::build(&config, &analyzers, &cleaner, &cancel)?.ok_or_else(|| {
-                        CoreError::Index(tantivy::TantivyError::InternalError(
-                            "build cancelled".into(),
-                        ))
-                    })?;
-                (snapshot, OpenOutcome::Built { reason })
-            }
+        let settings = BuildSettings::from_config(&config);
+        let tools = BuildTools {
+            analyzers: &analyzers,
+            cleaner: &cleaner,
+        };
+        let (snapshot, outcome) = open_or_build(&settings, &tools, check)?;
+        let stale = match &outcome {
+            OpenOutcome::Stale { reason } => Some(reason.clone()),
+            _ => None,
         };
         Ok((
             Library {
                 config,
+                settings,
                 analyzers,
                 cleaner,
-                current: RwLock::new(Arc::new(snapshot)),
+                current: ArcSwap::from_pointee(snapshot),
                 build_lock: Mutex::new(()),
                 reindexing: AtomicBool::new(false),
                 cancel: AtomicBool::new(false),
+                stale: Mutex::new(stale),
             },
             outcome,
         ))
     }
 
-    /// Opens the current generation if it is up to date, or says why not.
-    fn try_open_current(
-        config: &Config,
-        analyzers: &Analyzers,
-    ) -> std::result::Result<Snapshot, String> {
-        let data_dir = &config.index.dir;
-        let generation = current_generation(data_dir).ok_or("no index yet")?;
-        let catalog = read_catalog(&generation).ok_or("index catalog missing or unreadable")?;
-        if catalog.analyzer_version != analyzers.version {
-            return Err("the analyzer changed".into());
+    fn tools(&self) -> BuildTools<'_> {
+        BuildTools {
+            analyzers: &self.analyzers,
+            cleaner: &self.cleaner,
         }
-        let (entries, listing_skipped) =
-            list_corpus(&config.corpus.dir).map_err(|e| e.to_string())?;
-        let (fp, _) = fingerprint(&entries, &listing_skipped, &catalog.files);
-        if fp != catalog.fingerprint {
-            return Err("the corpus changed".into());
-        }
-        open_generation(&generation, analyzers).map_err(|e| format!("index damaged ({e})"))
-    }
-
-    fn build(
-        config: &Config,
-        analyzers: &Analyzers,
-        cleaner: &Cleaner,
-        cancel: &AtomicBool,
-    ) -> Result<Option<Snapshot>> {
-        let built = build_generation(
-            &config.index.dir,
-            &config.corpus.dir,
-            config.corpus.max_file_bytes,
-            config.search.max_passage_chars,
-            config.index.writer_memory_mb,
-            analyzers,
-            cleaner,
-            cancel,
-        )?;
-        let Some((generation, catalog)) = built else {
-            return Ok(None);
-        };
-        let snapshot = open_generation(&generation, analyzers)?;
-        activate_generation(&config.index.dir, &generation)?;
-        tracing::info!(
-            articles = catalog.articles.len(),
-            passages = catalog.passages,
-            skipped = catalog.skipped.len(),
-            millis = catalog.build_millis,
-            "index ready"
-        );
-        Ok(Some(snapshot))
     }
 
     /// The snapshot in use. Holding it keeps that generation readable.
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.current.load_full()
     }
 
     /// The configuration.
@@ -189,16 +188,104 @@ impl Library {
         &self.config
     }
 
+    /// Why answers come from an out-of-date index, if they do.
+    pub fn stale(&self) -> Option<String> {
+        self.stale.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn set_stale(&self, reason: Option<String>) {
+        if let Ok(mut stale) = self.stale.lock() {
+            *stale = reason;
+        }
+    }
+
     /// Searches for passages that answer `question`.
+    ///
+    /// Two checks keep every answer true to the files:
+    /// - a search that fails or panics (a damaged index) triggers a verified rebuild and one retry;
+    /// - every hit's passage bytes are compared with the file before it is shown. A hit whose file
+    ///   changed since indexing (even a same-size edit with its modification time restored) is
+    ///   dropped, the index is rebuilt, and the search runs again.
     pub fn search(&self, question: &str, k: usize) -> Result<SearchResult> {
+        let result = self.search_repairing(question, k)?;
+        let (result, changed) = self.drop_changed_hits(result);
+        if changed.is_empty() {
+            return Ok(result);
+        }
+        tracing::warn!(files = ?changed, "files changed since indexing: rebuilding the index");
+        match self.reindex(true) {
+            Ok(_) => Ok(self.drop_changed_hits(self.search_repairing(question, k)?).0),
+            Err(error) => {
+                self.set_stale(Some(format!(
+                    "{} changed since indexing and the index could not be rebuilt: {}",
+                    changed.join(", "),
+                    crate::error::chain(&error)
+                )));
+                Ok(result)
+            }
+        }
+    }
+
+    fn attempt(&self, snapshot: &Snapshot, question: &str, k: usize) -> Attempt {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::search::search(
+                snapshot,
+                &self.analyzers,
+                &self.config.search,
+                question,
+                k,
+            )
+        }));
+        match run {
+            Ok(Ok(result)) => Attempt::Done(result),
+            Ok(Err(error)) => Attempt::Failed(crate::error::chain(&error)),
+            Err(_) => Attempt::Failed("the search panicked on damaged index data".into()),
+        }
+    }
+
+    fn search_repairing(&self, question: &str, k: usize) -> Result<SearchResult> {
         let snapshot = self.snapshot();
-        Ok(crate::search::search(
-            &snapshot,
-            &self.analyzers,
-            &self.config.search,
-            question,
-            k,
-        )?)
+        let reason = match self.attempt(&snapshot, question, k) {
+            Attempt::Done(result) => return Ok(result),
+            Attempt::Failed(reason) => reason,
+        };
+        tracing::error!(generation = %snapshot.dir.display(), %reason, "the index failed a search: rebuilding it");
+        let damaged = |reason: String| CoreError::IndexDamaged {
+            generation: snapshot.dir.clone(),
+            reason,
+        };
+        if let Err(error) = self.reindex(true) {
+            return Err(damaged(format!(
+                "{reason}; rebuilding it failed: {}",
+                crate::error::chain(&error)
+            )));
+        }
+        match self.attempt(&self.snapshot(), question, k) {
+            Attempt::Done(result) => Ok(result),
+            Attempt::Failed(again) => Err(damaged(again)),
+        }
+    }
+
+    /// Removes the hits whose passage bytes are no longer in their file; returns the files.
+    fn drop_changed_hits(&self, mut result: SearchResult) -> (SearchResult, Vec<String>) {
+        let mut changed: Vec<String> = Vec::new();
+        result.hits.retain(|hit| {
+            let same = crate::cite::passage_matches_file(
+                &self.config.corpus.dir,
+                &hit.source,
+                hit.byte_start,
+                hit.passage.as_bytes(),
+            );
+            if !same && !changed.contains(&hit.source) {
+                changed.push(hit.source.clone());
+            }
+            same
+        });
+        if !changed.is_empty() && result.hits.is_empty() {
+            result.abstained = true;
+            result.abstention = Some(crate::search::Abstention::NotCovered);
+        }
+        (result, changed)
     }
 
     /// An article, or one of its paragraphs, by corpus file name.
@@ -212,6 +299,15 @@ impl Library {
             name,
             paragraph,
         )
+    }
+
+    /// Bytes `start..end` of a corpus article, with their hash and the paragraph holding them:
+    /// how anyone checks a quote's byte range.
+    pub fn source_bytes(&self, name: &str, start: usize, end: usize) -> Result<ByteView> {
+        let snapshot = self.snapshot();
+        let view = self.source(name, None)?;
+        let meta = crate::source::resolve(&snapshot, name)?;
+        crate::cite::byte_view(&meta.file, &view, start, end)
     }
 
     /// Articles matching a partial file name or title (autocomplete).
@@ -247,6 +343,7 @@ impl Library {
             analyzer_version: catalog.analyzer_version.clone(),
             language: self.config.language.clone(),
             reindexing: self.reindexing.load(Ordering::Relaxed),
+            stale: self.stale(),
         }
     }
 
@@ -258,9 +355,27 @@ impl Library {
         Ok(fp != snapshot.catalog.fingerprint)
     }
 
+    /// Verifies the checksums of the generation in use; on a mismatch, rebuilds it. Returns what
+    /// was found (`None`: the index is sound).
+    pub fn verify(&self) -> Result<Option<String>> {
+        let snapshot = self.snapshot();
+        match crate::index::verify_checksums(&snapshot.dir) {
+            Ok(()) => Ok(None),
+            Err(error) => {
+                let found = crate::error::chain(&error);
+                tracing::error!(%found, "index verification failed: rebuilding");
+                drop(snapshot);
+                self.reindex(true)?;
+                Ok(Some(found))
+            }
+        }
+    }
+
     /// Rebuilds the index when the corpus changed (or always, with `force`). Queries keep using
-    /// the old snapshot until the new one is committed and opened. Concurrent calls wait for the
-    /// running build and then find nothing left to do.
+    /// the old snapshot until the new one is committed, verified and opened. Concurrent calls in
+    /// this process wait for the running build and then find nothing left to do; another
+    /// process's build is waited for through the writer lock. A failed rebuild leaves the old
+    /// index in use and marks it stale.
     pub fn reindex(&self, force: bool) -> Result<ReindexOutcome> {
         let _guard = match self.build_lock.lock() {
             Ok(guard) => guard,
@@ -270,20 +385,30 @@ impl Library {
             return Ok(ReindexOutcome::Unchanged);
         }
         self.reindexing.store(true, Ordering::Relaxed);
-        let built = Self::build(&self.config, &self.analyzers, &self.cleaner, &self.cancel);
+        let built = WriterLock::acquire(&self.settings.data_dir)
+            .map_err(|error| CoreError::CannotRebuild {
+                reason: crate::error::chain(&error),
+            })
+            .and_then(|_lock| build_and_activate(&self.settings, &self.tools(), &self.cancel));
         self.reindexing.store(false, Ordering::Relaxed);
-        let Some(snapshot) = built? else {
-            return Ok(ReindexOutcome::Cancelled);
+        let snapshot = match built {
+            Ok(Some(snapshot)) => snapshot,
+            Ok(None) => return Ok(ReindexOutcome::Cancelled),
+            Err(error) => {
+                self.set_stale(Some(format!(
+                    "the last rebuild failed: {}",
+                    crate::error::chain(&error)
+                )));
+                return Err(error);
+            }
         };
         let outcome = ReindexOutcome::Rebuilt {
             articles: snapshot.catalog.articles.len(),
             passages: snapshot.catalog.passages,
             millis: snapshot.catalog.build_millis,
         };
-        match self.current.write() {
-            Ok(mut guard) => *guard = Arc::new(snapshot),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(snapshot),
-        }
+        self.current.store(Arc::new(snapshot));
+        self.set_stale(None);
         Ok(outcome)
     }
 
@@ -300,5 +425,161 @@ impl Library {
     /// Asks a running build to stop; the old index stays in use. Used at shutdown.
     pub fn cancel_builds(&self) {
         self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Builds a generation, opens it and makes it current. Call with the writer lock held.
+fn build_and_activate(
+    settings: &BuildSettings,
+    tools: &BuildTools<'_>,
+    cancel: &AtomicBool,
+) -> Result<Option<Snapshot>> {
+    let Some((generation, catalog)) = build_generation(settings, tools, cancel)? else {
+        return Ok(None);
+    };
+    let snapshot = open_generation(&generation, tools.analyzers)?;
+    activate_generation(&settings.data_dir, &generation)?;
+    tracing::info!(
+        articles = catalog.articles.len(),
+        passages = catalog.passages,
+        skipped = catalog.skipped.len(),
+        millis = catalog.build_millis,
+        "index ready"
+    );
+    Ok(Some(snapshot))
+}
+
+/// Opens the current generation, or builds one; falls back to the last good generation when a
+/// build is impossible or fails.
+fn open_or_build(
+    settings: &BuildSettings,
+    tools: &BuildTools<'_>,
+    check: IndexCheck,
+) -> Result<(Snapshot, OpenOutcome)> {
+    clean_leftovers(&settings.data_dir);
+    let (usable, why) = match find_current(settings, tools.analyzers, check) {
+        Found::Fresh(snapshot) => return Ok((snapshot, OpenOutcome::Opened)),
+        Found::Stale(snapshot, why) => (Some(snapshot), why),
+        Found::Missing(why) => (None, why),
+    };
+    let lock = match (WriterLock::try_acquire(&settings.data_dir), usable) {
+        (Ok(lock), usable) => return build_locked(lock, settings, tools, usable, why),
+        (Err(LockError::Busy), Some(snapshot)) => {
+            let reason = format!("{why}; another process is rebuilding it");
+            return Ok((snapshot, OpenOutcome::Stale { reason }));
+        }
+        (Err(error @ LockError::Unwritable { .. }), Some(snapshot)) => {
+            let reason = format!(
+                "{why}; it cannot be rebuilt: {}",
+                crate::error::chain(&error)
+            );
+            return Ok((snapshot, OpenOutcome::Stale { reason }));
+        }
+        (Err(LockError::Busy), None) => {
+            // Nothing to answer from: wait for the other process's build.
+            WriterLock::acquire(&settings.data_dir).map_err(|error| CoreError::CannotRebuild {
+                reason: format!("{why}; {}", crate::error::chain(&error)),
+            })?
+        }
+        (Err(error), None) => {
+            return Err(CoreError::CannotRebuild {
+                reason: format!("{why}; {}", crate::error::chain(&error)),
+            })
+        }
+    };
+    build_locked(lock, settings, tools, None, why)
+}
+
+/// With the writer lock held: uses a generation another process finished meanwhile, or builds.
+fn build_locked(
+    _lock: WriterLock,
+    settings: &BuildSettings,
+    tools: &BuildTools<'_>,
+    usable: Option<Snapshot>,
+    why: String,
+) -> Result<(Snapshot, OpenOutcome)> {
+    if let Found::Fresh(snapshot) = find_current(settings, tools.analyzers, IndexCheck::Probe) {
+        return Ok((snapshot, OpenOutcome::Opened));
+    }
+    tracing::info!(reason = %why, "building the index");
+    let never = AtomicBool::new(false);
+    match (build_and_activate(settings, tools, &never), usable) {
+        (Ok(Some(snapshot)), _) => Ok((snapshot, OpenOutcome::Built { reason: why })),
+        (Ok(None), _) => Err(CoreError::CannotRebuild {
+            reason: "the build was cancelled".into(),
+        }),
+        (Err(error), Some(snapshot)) => {
+            let reason = format!(
+                "{why}; the rebuild failed: {}",
+                crate::error::chain(&error)
+            );
+            tracing::warn!(%reason, "answering from the last good index");
+            Ok((snapshot, OpenOutcome::Stale { reason }))
+        }
+        (Err(error), None) => Err(error),
+    }
+}
+
+/// Opens the generation `CURRENT` names and says whether it is up to date. A generation that
+/// fails to open because a writer switched `CURRENT` and removed it meanwhile is not "damaged":
+/// the pointer is read again.
+fn find_current(settings: &BuildSettings, analyzers: &Analyzers, check: IndexCheck) -> Found {
+    for _ in 0..5 {
+        let Some(generation) = crate::generation::current(&settings.data_dir) else {
+            return Found::Missing("no index yet".into());
+        };
+        let opened = open_generation(&generation, analyzers).and_then(|snapshot| {
+            if check == IndexCheck::Checksums {
+                crate::index::verify_checksums(&generation)?;
+            }
+            Ok(snapshot)
+        });
+        match opened {
+            Ok(snapshot) => return freshness(snapshot, settings, analyzers),
+            Err(_) if crate::generation::current(&settings.data_dir).as_ref() != Some(&generation) => {
+                continue
+            }
+            Err(error) => return Found::Missing(crate::error::chain(&error)),
+        }
+    }
+    Found::Missing("the index kept changing while it was being opened".into())
+}
+
+/// Whether an opened generation matches the analyzer and the corpus.
+fn freshness(snapshot: Snapshot, settings: &BuildSettings, analyzers: &Analyzers) -> Found {
+    if snapshot.catalog.analyzer_version != analyzers.version {
+        return Found::Stale(snapshot, "the analyzer changed".into());
+    }
+    let (entries, listing_skipped) = match list_corpus(&settings.corpus_dir) {
+        Ok(listing) => listing,
+        Err(error) => {
+            let why = format!("the corpus cannot be read: {}", crate::error::chain(&error));
+            return Found::Stale(snapshot, why);
+        }
+    };
+    let (fp, _) = fingerprint(&entries, &listing_skipped, &snapshot.catalog.files);
+    if fp != snapshot.catalog.fingerprint {
+        return Found::Stale(snapshot, "the corpus changed".into());
+    }
+    Found::Fresh(snapshot)
+}
+
+/// Removes generations left by killed builds (ours only, never the current one). Only done with
+/// the writer lock, so a build in progress elsewhere is never touched; silently skipped on a
+/// read-only data folder.
+fn clean_leftovers(data_dir: &Path) {
+    let current = crate::generation::current(data_dir);
+    if crate::generation::others(data_dir, current.as_deref()).is_empty() {
+        return;
+    }
+    let Ok(_lock) = WriterLock::try_acquire(data_dir) else {
+        return;
+    };
+    // Read again under the lock: a build may have finished in between.
+    let current = crate::generation::current(data_dir);
+    for leftover in crate::generation::others(data_dir, current.as_deref()) {
+        if crate::generation::remove(&leftover) {
+            tracing::info!(generation = %leftover.display(), "removed a generation left by an interrupted build");
+        }
     }
 }

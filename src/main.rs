@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use coverage_bot::config::{Config, DEFAULT_CONFIG_PATH};
-use coverage_bot::{render, CoreError, Library};
+use coverage_bot::{render, CoreError, IndexCheck, Library, OpenOutcome};
 
 /// Answers questions about a news corpus with verbatim, checkable quotes.
 #[derive(Parser)]
@@ -44,8 +44,12 @@ enum Command {
         /// Corpus file name, e.g. 004_86712a85089916e0.txt
         file: String,
         /// Paragraph number (1-based).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "bytes")]
         paragraph: Option<usize>,
+        /// A byte range `A..B` of the file, as citations print it: shows those bytes verbatim,
+        /// their hash and the paragraph that holds them.
+        #[arg(long, value_parser = parse_byte_range)]
+        bytes: Option<(usize, usize)>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -61,6 +65,9 @@ enum Command {
         /// Rebuild even if the corpus did not change.
         #[arg(long)]
         rebuild: bool,
+        /// Verify the checksums of every index file, and rebuild the index on a mismatch.
+        #[arg(long)]
+        verify: bool,
     },
     /// Evaluate retrieval on a JSONL question set.
     Eval {
@@ -114,10 +121,19 @@ fn init_logging(default: &str) {
         .try_init();
 }
 
-/// 2 for usage and configuration problems, 1 otherwise.
+/// Exit code of an index that is damaged and could not be repaired.
+const EXIT_INDEX_DAMAGED: u8 = 3;
+
+/// 2 for usage and configuration problems, 3 for a damaged index that could not be rebuilt, 1
+/// otherwise.
 fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     match error.downcast_ref::<CoreError>() {
-        Some(CoreError::Config { .. }) | Some(CoreError::Corpus { .. }) => ExitCode::from(2),
+        Some(
+            CoreError::Config { .. } | CoreError::Corpus { .. } | CoreError::InvalidSetting { .. },
+        ) => ExitCode::from(2),
+        Some(
+            CoreError::IndexDamaged { .. } | CoreError::Index(_) | CoreError::CannotRebuild { .. },
+        ) => ExitCode::from(EXIT_INDEX_DAMAGED),
         _ if error
             .downcast_ref::<coverage_bot::bot::StartError>()
             .is_some() =>
@@ -141,6 +157,20 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
         config.index.dir = data.clone();
     }
     Ok(config)
+}
+
+/// Parses `A..B` (also `A-B`) into a byte range.
+fn parse_byte_range(text: &str) -> Result<(usize, usize), String> {
+    let (a, b) = text
+        .split_once("..")
+        .or_else(|| text.split_once('-'))
+        .ok_or("write the range as A..B, e.g. 120..348")?;
+    let parse = |n: &str| {
+        n.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("{n:?} is not a byte offset"))
+    };
+    Ok((parse(a)?, parse(b)?))
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -170,7 +200,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         coverage_bot::bot::serve_blocking(config)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (library, _) = Library::open(config)?;
+    let check = match cli.command {
+        Command::Index { .. } => IndexCheck::Checksums,
+        _ => IndexCheck::Probe,
+    };
+    let (library, outcome) = Library::open_with(config, check)?;
+    if let OpenOutcome::Stale { reason } = &outcome {
+        eprintln!("warning: answering from an out-of-date index: {reason}");
+    }
     match cli.command {
         Command::Ask {
             question,
@@ -200,8 +237,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Source {
             file,
+            bytes: Some((start, end)),
+            json,
+            ..
+        } => match library.source_bytes(&file, start, end) {
+            Ok(view) => {
+                if json {
+                    print_json(&view)?;
+                } else {
+                    print!("{}", render::bytes_text(&view));
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => source_error(e),
+        },
+        Command::Source {
+            file,
             paragraph,
             json,
+            ..
         } => match library.source(&file, paragraph) {
             Ok(view) => {
                 if json {
@@ -211,22 +265,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Err(CoreError::UnknownSource {
-                requested,
-                suggestions,
-            }) => {
-                eprintln!("error: no article named {requested:?} in the corpus.");
-                if !suggestions.is_empty() {
-                    eprintln!("closest names: {}", suggestions.join(", "));
-                }
-                eprintln!("run `coverage-bot sources` to list the articles.");
-                Ok(ExitCode::from(1))
-            }
-            Err(e @ CoreError::UnknownParagraph { .. }) => {
-                eprintln!("error: {e}");
-                Ok(ExitCode::from(1))
-            }
-            Err(e) => Err(e.into()),
+            Err(e) => source_error(e),
         },
         Command::Sources { json } => {
             let status = library.status();
@@ -242,7 +281,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Index { rebuild } => {
+        Command::Index { rebuild, verify } => {
+            if verify {
+                match library.verify()? {
+                    None => println!("checksums verified: every index file is intact"),
+                    Some(found) => println!("index damaged ({found}); rebuilt"),
+                }
+            }
             if rebuild {
                 library.reindex(true)?;
             }
@@ -280,5 +325,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve | Command::GenCorpus { .. } | Command::Bench(_) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// `source` errors a user can fix: exit 1 with a hint; anything else goes up.
+fn source_error(error: CoreError) -> anyhow::Result<ExitCode> {
+    match error {
+        CoreError::UnknownSource {
+            requested,
+            suggestions,
+        } => {
+            eprintln!("error: no article named {requested:?} in the corpus.");
+            if !suggestions.is_empty() {
+                eprintln!("closest names: {}", suggestions.join(", "));
+            }
+            eprintln!("run `coverage-bot sources` to list the articles.");
+            Ok(ExitCode::from(1))
+        }
+        e @ (CoreError::UnknownParagraph { .. } | CoreError::UnknownByteRange { .. }) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+        e => Err(e.into()),
     }
 }

@@ -20,6 +20,9 @@ pub struct Passage {
     pub end: usize,
     /// Short hash of the passage text.
     pub hash: String,
+    /// Short hash of the whole paragraph's bytes: what a citation `file ¶N` shows, and what
+    /// `source file --paragraph N` prints for it.
+    pub paragraph_hash: String,
 }
 
 /// Splits an article into passages. Paragraphs up to `max_chars` characters are one passage;
@@ -30,6 +33,7 @@ pub fn split_passages(article: &Article, max_chars: usize) -> Vec<Passage> {
     let target = (max_chars / 2).max(120);
     for paragraph in &article.paragraphs {
         let text = article.paragraph_text(paragraph);
+        let paragraph_hash = short_hash(text);
         let make = |start: usize, end: usize| Passage {
             file: article.meta.file.clone(),
             title: article.meta.title.clone(),
@@ -37,6 +41,7 @@ pub fn split_passages(article: &Article, max_chars: usize) -> Vec<Passage> {
             start,
             end,
             hash: short_hash(&article.text[start..end]),
+            paragraph_hash: paragraph_hash.clone(),
         };
         if text.chars().count() <= max_chars {
             passages.push(make(paragraph.start, paragraph.end));

@@ -54,7 +54,8 @@ pub struct Hit {
     pub passage: String,
     /// Ranking score.
     pub score: f32,
-    /// Short hash of the passage text.
+    /// Short hash of the whole paragraph's bytes (see [`crate::cite`]): what
+    /// `source FILE --paragraph N` prints for this `¶N`, also when the passage is a window.
     pub hash: String,
     /// Byte range of the passage in the file.
     pub byte_start: usize,
@@ -387,7 +388,7 @@ fn read_candidate(
         paragraph: number_of(f.paragraph),
         start: number_of(f.start),
         end: number_of(f.end),
-        hash: text_of(f.hash),
+        hash: text_of(f.paragraph_hash),
         text: text_of(f.body),
         coverage: 0.0,
         matched: Vec::new(),

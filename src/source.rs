@@ -181,7 +181,7 @@ fn view(article: &crate::corpus::Article, i: usize) -> ParagraphView {
 
 /// The path of a catalog file, checked to resolve inside the corpus folder (a symlink could have
 /// been swapped since indexing).
-fn safe_path(corpus_dir: &Path, name: &str) -> Result<std::path::PathBuf> {
+pub(crate) fn safe_path(corpus_dir: &Path, name: &str) -> Result<std::path::PathBuf> {
     let root = corpus_dir
         .canonicalize()
         .map_err(|e| CoreError::io(corpus_dir, e))?;

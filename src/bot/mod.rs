@@ -131,9 +131,18 @@ pub fn serve_blocking(config: Config) -> anyhow::Result<()> {
     let settings = BotSettings::from_env(&config)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let (library, outcome) =
-            tokio::task::spawn_blocking(move || Library::open(config)).await??;
-        tracing::info!(?outcome, "index open");
+        // The bot runs for a long time: verify every index file once at start, so bit rot is
+        // repaired before the first question rather than found by it.
+        let (library, outcome) = tokio::task::spawn_blocking(move || {
+            Library::open_with(config, crate::IndexCheck::Checksums)
+        })
+        .await??;
+        match &outcome {
+            crate::OpenOutcome::Stale { reason } => {
+                tracing::warn!(%reason, "answering from an out-of-date index")
+            }
+            _ => tracing::info!(?outcome, "index open"),
+        }
         run(settings, Arc::new(library), shutdown_signal()).await
     })
 }

@@ -57,9 +57,10 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
         if let Some(url) = &hit.url {
             out.push_str(&format!(" · {url}"));
         }
+        // See `crate::cite`: the hash is paragraph N's, the range is the quote's.
         out.push_str(&format!(
-            "  [bytes {}–{}, hash {}]\n\n",
-            hit.quote_start, hit.quote_end, hit.hash
+            "  [¶{} hash {} · quote bytes {}–{}]\n\n",
+            hit.paragraph, hit.hash, hit.quote_start, hit.quote_end
         ));
     }
     out
@@ -112,4 +113,16 @@ pub fn sources_text(articles: &[ArticleMeta], skipped: &[crate::corpus::SkippedF
         }
     }
     out
+}
+
+/// `source FILE --bytes A..B` for the terminal.
+pub fn bytes_text(view: &crate::cite::ByteView) -> String {
+    let holder = match (view.paragraph, &view.paragraph_hash) {
+        (Some(n), Some(hash)) => format!(" · in ¶{n} (hash {hash})"),
+        _ => " · spans more than one paragraph".to_string(),
+    };
+    format!(
+        "{} bytes {}–{} · hash {}{holder}\n{}\n",
+        view.file, view.byte_start, view.byte_end, view.hash, view.text
+    )
 }

@@ -1,0 +1,203 @@
+//! Building a generation: reading the corpus, splitting passages, writing the tantivy index and
+//! the catalog, with a progress bar and cancellation. Callers hold the writer lock
+//! ([`crate::lock`]) while they build and activate.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use tantivy::{doc, Index};
+
+use crate::analysis::Analyzers;
+use crate::clean::Cleaner;
+use crate::config::Config;
+use crate::corpus::{list_corpus, read_article, CorpusEntry, SkippedFile};
+use crate::error::{CoreError, Result};
+use crate::generation::CATALOG_FILE;
+use crate::index::{
+    file_state, fingerprint_of, schema, verify_checksums, write_atomically, Catalog,
+    FORMAT_VERSION,
+};
+use crate::passage::split_passages;
+
+/// What a build reads and how, taken from the config once.
+#[derive(Debug, Clone)]
+pub struct BuildSettings {
+    /// The corpus folder.
+    pub corpus_dir: PathBuf,
+    /// The index data folder, where generations are created.
+    pub data_dir: PathBuf,
+    /// Files over this size are skipped.
+    pub max_file_bytes: u64,
+    /// Paragraphs over this many characters are split into windows.
+    pub max_passage_chars: usize,
+    /// Memory budget of the index writer, in megabytes (validated by the config).
+    pub writer_memory_mb: usize,
+}
+
+impl BuildSettings {
+    /// The build settings of a config.
+    pub fn from_config(config: &Config) -> BuildSettings {
+        BuildSettings {
+            corpus_dir: config.corpus.dir.clone(),
+            data_dir: config.index.dir.clone(),
+            max_file_bytes: config.corpus.max_file_bytes,
+            max_passage_chars: config.search.max_passage_chars,
+            writer_memory_mb: config.index.writer_memory_mb,
+        }
+    }
+}
+
+/// The text tools a build applies to every article.
+pub struct BuildTools<'a> {
+    /// The analyzers registered on the new index.
+    pub analyzers: &'a Analyzers,
+    /// The boilerplate rules.
+    pub cleaner: &'a Cleaner,
+}
+
+/// Builds a new generation from the corpus and verifies its checksums. Returns `Ok(None)` when
+/// `cancel` was raised. On cancellation or failure the partial generation is removed and nothing
+/// else changes.
+pub fn build_generation(
+    settings: &BuildSettings,
+    tools: &BuildTools<'_>,
+    cancel: &AtomicBool,
+) -> Result<Option<(PathBuf, Catalog)>> {
+    let started = Instant::now();
+    let (entries, skipped) = list_corpus(&settings.corpus_dir)?;
+    let data_dir = &settings.data_dir;
+    std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
+    let generation =
+        crate::generation::create(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
+    let result = write_generation(&generation, &entries, skipped, settings, tools, cancel)
+        .and_then(|catalog| {
+            if catalog.is_some() {
+                verify_checksums(&generation)?;
+            }
+            Ok(catalog)
+        });
+    match result {
+        Ok(Some(mut catalog)) => {
+            catalog.build_millis = started.elapsed().as_millis() as u64;
+            write_catalog(&generation, &catalog)?;
+            Ok(Some((generation, catalog)))
+        }
+        Ok(None) => {
+            crate::generation::remove(&generation);
+            Ok(None)
+        }
+        Err(e) => {
+            crate::generation::remove(&generation);
+            Err(e)
+        }
+    }
+}
+
+/// Writes the catalog beside the index; an error here is an error of the build, never an empty
+/// catalog.
+fn write_catalog(generation: &Path, catalog: &Catalog) -> Result<()> {
+    let json = serde_json::to_string(catalog)?;
+    write_atomically(&generation.join(CATALOG_FILE), json.as_bytes())
+}
+
+/// Indexes every entry into a new tantivy index in `generation`; `None` when cancelled.
+fn write_generation(
+    generation: &Path,
+    entries: &[CorpusEntry],
+    listing_skipped: Vec<SkippedFile>,
+    settings: &BuildSettings,
+    tools: &BuildTools<'_>,
+    cancel: &AtomicBool,
+) -> Result<Option<Catalog>> {
+    let (schema, fields) = schema();
+    let index = Index::create_in_dir(generation, schema)?;
+    tools.analyzers.register(&index);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    let memory = settings.writer_memory_mb.max(20 * threads) * 1024 * 1024;
+    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(threads, memory)?;
+    let progress = progress_bar(entries.len() as u64);
+    let mut articles = Vec::with_capacity(entries.len());
+    let mut states = Vec::with_capacity(entries.len());
+    let mut passages = 0usize;
+    let mut text_bytes = 0u64;
+    let mut read_skipped = Vec::new();
+    for entry in entries {
+        if cancel.load(Ordering::Relaxed) {
+            progress.finish_and_clear();
+            writer.rollback()?;
+            return Ok(None);
+        }
+        progress.inc(1);
+        match read_article(entry, settings.max_file_bytes, tools.cleaner) {
+            Ok(article) => {
+                for passage in split_passages(&article, settings.max_passage_chars) {
+                    let text = &article.text[passage.start..passage.end];
+                    writer.add_document(doc!(
+                        fields.file => passage.file.as_str(),
+                        fields.title => passage.title.as_str(),
+                        fields.body => text,
+                        fields.body_exact => text,
+                        fields.paragraph => passage.paragraph as u64,
+                        fields.start => passage.start as u64,
+                        fields.end => passage.end as u64,
+                        fields.hash => passage.hash.as_str(),
+                        fields.paragraph_hash => passage.paragraph_hash.as_str(),
+                    ))?;
+                    passages += 1;
+                }
+                text_bytes += article.text.len() as u64;
+                states.push(file_state(entry, Some(article.text.as_bytes())));
+                articles.push(article.meta);
+            }
+            Err(reason) => {
+                tracing::warn!(file = %entry.name, %reason, "skipping corpus file");
+                states.push(file_state(entry, None));
+                read_skipped.push(SkippedFile {
+                    file: entry.name.clone(),
+                    reason,
+                });
+            }
+        }
+    }
+    progress.finish_and_clear();
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    let fingerprint = fingerprint_of(&states, &listing_skipped);
+    let mut skipped = listing_skipped;
+    skipped.extend(read_skipped);
+    skipped.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(Some(Catalog {
+        format: FORMAT_VERSION,
+        analyzer_version: tools.analyzers.version.clone(),
+        fingerprint,
+        built_at_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        build_millis: 0,
+        articles,
+        skipped,
+        passages,
+        text_bytes,
+        files: states,
+    }))
+}
+
+/// A progress bar on a terminal; hidden when stderr is not a TTY (CI, systemd, tests).
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    if total < 200 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "indexing {bar:40} {pos}/{len} articles ({per_sec}, eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
