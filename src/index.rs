@@ -227,7 +227,7 @@ pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snaps
     let catalog = read_catalog(generation)
         .ok_or_else(|| damaged(generation, "its catalog is missing or unreadable"))?;
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(Index, IndexReader)> {
-        let index = Index::open_in_dir(generation)?;
+        let index = Index::open(crate::frozen_dir::FrozenDirectory::open(generation)?)?;
         analyzers.register(&index);
         let reader = index
             .reader_builder()
@@ -314,7 +314,7 @@ fn probe(
 /// probe would read damaged data without noticing (a flipped field norm only changes rankings).
 pub fn verify_checksums(generation: &Path) -> Result<()> {
     let checked = std::panic::catch_unwind(|| -> tantivy::Result<Vec<PathBuf>> {
-        let index = Index::open_in_dir(generation)?;
+        let index = Index::open(crate::frozen_dir::FrozenDirectory::open(generation)?)?;
         let mut bad: Vec<PathBuf> = index.validate_checksum()?.into_iter().collect();
         // Files listed in the meta but gone are damage too.
         let metas = index.searchable_segment_metas()?;

@@ -14,6 +14,7 @@ pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub(crate) mod frozen_dir;
 pub mod generation;
 pub mod index;
 pub mod library;

@@ -355,22 +355,6 @@ impl Library {
         Ok(fp != snapshot.catalog.fingerprint)
     }
 
-    /// Verifies the checksums of the generation in use; on a mismatch, rebuilds it. Returns what
-    /// was found (`None`: the index is sound).
-    pub fn verify(&self) -> Result<Option<String>> {
-        let snapshot = self.snapshot();
-        match crate::index::verify_checksums(&snapshot.dir) {
-            Ok(()) => Ok(None),
-            Err(error) => {
-                let found = crate::error::chain(&error);
-                tracing::error!(%found, "index verification failed: rebuilding");
-                drop(snapshot);
-                self.reindex(true)?;
-                Ok(Some(found))
-            }
-        }
-    }
-
     /// Rebuilds the index when the corpus changed (or always, with `force`). Queries keep using
     /// the old snapshot until the new one is committed, verified and opened. Concurrent calls in
     /// this process wait for the running build and then find nothing left to do; another
@@ -457,13 +441,17 @@ fn open_or_build(
     check: IndexCheck,
 ) -> Result<(Snapshot, OpenOutcome)> {
     clean_leftovers(&settings.data_dir);
+    let seen = crate::generation::current(&settings.data_dir);
     let (usable, why) = match find_current(settings, tools.analyzers, check) {
         Found::Fresh(snapshot) => return Ok((snapshot, OpenOutcome::Opened)),
         Found::Stale(snapshot, why) => (Some(snapshot), why),
         Found::Missing(why) => (None, why),
     };
     let lock = match (WriterLock::try_acquire(&settings.data_dir), usable) {
-        (Ok(lock), usable) => return build_locked(lock, settings, tools, usable, why),
+        (Ok(lock), usable) => {
+            let seen = Seen { generation: seen, check };
+            return build_locked(lock, settings, tools, &seen, usable, why);
+        }
         (Err(LockError::Busy), Some(snapshot)) => {
             let reason = format!("{why}; another process is rebuilding it");
             return Ok((snapshot, OpenOutcome::Stale { reason }));
@@ -487,19 +475,33 @@ fn open_or_build(
             })
         }
     };
-    build_locked(lock, settings, tools, None, why)
+    let seen = Seen {
+        generation: seen,
+        check,
+    };
+    build_locked(lock, settings, tools, &seen, None, why)
 }
 
-/// With the writer lock held: uses a generation another process finished meanwhile, or builds.
+/// The generation `CURRENT` named when it was judged unusable, and how it was checked.
+struct Seen {
+    generation: Option<PathBuf>,
+    check: IndexCheck,
+}
+
+/// With the writer lock held: uses a generation another process finished meanwhile (`CURRENT`
+/// moved on since `seen`), or builds.
 fn build_locked(
     _lock: WriterLock,
     settings: &BuildSettings,
     tools: &BuildTools<'_>,
+    seen: &Seen,
     usable: Option<Snapshot>,
     why: String,
 ) -> Result<(Snapshot, OpenOutcome)> {
-    if let Found::Fresh(snapshot) = find_current(settings, tools.analyzers, IndexCheck::Probe) {
-        return Ok((snapshot, OpenOutcome::Opened));
+    if crate::generation::current(&settings.data_dir) != seen.generation {
+        if let Found::Fresh(snapshot) = find_current(settings, tools.analyzers, seen.check) {
+            return Ok((snapshot, OpenOutcome::Opened));
+        }
     }
     tracing::info!(reason = %why, "building the index");
     let never = AtomicBool::new(false);

@@ -201,7 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let check = match cli.command {
-        Command::Index { .. } => IndexCheck::Checksums,
+        Command::Index { verify: true, .. } => IndexCheck::Checksums,
         _ => IndexCheck::Probe,
     };
     let (library, outcome) = Library::open_with(config, check)?;
@@ -282,11 +282,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Index { rebuild, verify } => {
-            if verify {
-                match library.verify()? {
-                    None => println!("checksums verified: every index file is intact"),
-                    Some(found) => println!("index damaged ({found}); rebuilt"),
+            match &outcome {
+                OpenOutcome::Built { reason } => println!("index built ({reason})"),
+                OpenOutcome::Opened if verify => {
+                    println!("checksums verified: every index file is intact")
                 }
+                _ => {}
             }
             if rebuild {
                 library.reindex(true)?;
