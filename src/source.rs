@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::clean::Cleaner;
-use crate::corpus::{decode_text, parse_article, ArticleMeta};
+use crate::corpus::{decode_text, parse_article, parse_article_body, ArticleMeta};
 use crate::error::{CoreError, Result};
 use crate::index::Snapshot;
 use crate::text::{fold, short_hash, strip_controls};
@@ -141,7 +141,13 @@ pub fn source(
         message: reason.to_string(),
     })?;
     let changed = short_hash(&text) != meta.hash && !meta.hash.is_empty();
-    let article = parse_article(&meta.file, text, cleaner).map_err(|reason| CoreError::Corpus {
+    // The front matter was parsed at index time; only a file changed since then is parsed again.
+    let parsed = if changed || meta.hash.is_empty() {
+        parse_article(&meta.file, text, cleaner)
+    } else {
+        parse_article_body(&meta.file, text, meta, cleaner)
+    };
+    let article = parsed.map_err(|reason| CoreError::Corpus {
         path: path.clone(),
         message: reason.to_string(),
     })?;
