@@ -219,3 +219,53 @@ fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
         .map_err(|e| CoreError::io(path, e))?;
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::corpus::YAML_PARSES;
+    use crate::{Config, Library};
+
+    fn yaml_parses() -> usize {
+        YAML_PARSES.with(|n| n.get())
+    }
+
+    #[test]
+    fn source_on_an_unchanged_file_does_not_parse_front_matter_again() {
+        let root = tempfile::tempdir().unwrap();
+        let corpus = root.path().join("corpus");
+        std::fs::create_dir_all(&corpus).unwrap();
+        let text = "---\ntitle: Un titre\nauthor: Jeanne\n---\n\nLe corps de l'article, avec une phrase entière et des détails.\n\nLa suite de l'article, qui donne encore des détails précis.\n";
+        std::fs::write(corpus.join("a.md"), text).unwrap();
+        let mut config = Config::default();
+        config.corpus.dir = corpus.clone();
+        config.index.dir = root.path().join("index");
+        config.discord.watch_corpus = false;
+        // The index is built on this thread, so the thread-local counter sees its parse.
+        let before_index = yaml_parses();
+        let (library, _) = Library::open(config).unwrap();
+        assert!(
+            yaml_parses() > before_index,
+            "indexing parses the front matter"
+        );
+
+        let before = yaml_parses();
+        let view = library.source("a.md", None).unwrap();
+        assert_eq!(
+            yaml_parses(),
+            before,
+            "source parsed the front matter again"
+        );
+        assert!(!view.changed_since_index);
+        assert_eq!(view.paragraphs.len(), 2);
+        assert!(view.paragraphs[0].text.starts_with("Le corps"));
+        library.source("a.md", Some(2)).unwrap();
+        assert_eq!(yaml_parses(), before);
+
+        // Changed since indexing: the file is parsed again, front matter included.
+        std::fs::write(corpus.join("a.md"), text.replace("Un titre", "Autre titre")).unwrap();
+        let view = library.source("a.md", None).unwrap();
+        assert!(view.changed_since_index);
+        assert_eq!(yaml_parses(), before + 1);
+        assert!(view.paragraphs[0].text.starts_with("Le corps"));
+    }
+}
