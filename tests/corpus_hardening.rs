@@ -212,6 +212,10 @@ fn unreadable_sub_folders_are_skipped_and_the_rest_is_served() {
     assert_eq!(ask.status.code(), Some(0), "{}", text(&ask));
     let ask = run(&["ask", "--json", "ouvertmot"]);
     assert!(text(&ask).contains("open/visible.txt"), "{}", text(&ask));
+    // An unreadable root is still an error: there is no corpus to serve.
+    let root = runner.run(t.root.path(), &locked[1], &t.data(), &["sources"]);
+    assert_eq!(root.status.code(), Some(2), "{}", text(&root));
+    assert!(text(&root).contains("permission denied"), "{}", text(&root));
 }
 
 /// Creates `levels` nested folders named `segment` under `dir` with relative steps (a full path
