@@ -34,6 +34,13 @@ pub struct ArticleMeta {
     pub paragraphs: usize,
     /// Short hash of the file's content.
     pub hash: String,
+    /// Byte offset where the body starts, after any front matter; `None` in catalogs written
+    /// before it was recorded (then `source` parses the front matter again).
+    #[serde(default)]
+    pub body_start: Option<usize>,
+    /// Whether the title came from front matter (so it is not looked for in the body).
+    #[serde(default)]
+    pub title_in_front_matter: bool,
 }
 
 /// One numbered paragraph of an article: a content block, with a short heading that precedes it
@@ -90,6 +97,32 @@ pub enum SkipReason {
     NoContent,
     /// The file could not be read.
     Unreadable { message: String },
+    /// The name cannot be shown or cited faithfully; the skipped entry's name is escaped.
+    UnsupportedName { problem: NameProblem },
+    /// Another name (symlink or hard link) of a file that is indexed under `of`.
+    Alias { of: String },
+}
+
+/// Why a file name is not supported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameProblem {
+    /// Not valid UTF-8.
+    NotUtf8,
+    /// Holds a backslash, which `source` refuses as a path separator.
+    Backslash,
+    /// Holds a control character (newline, tab, escape...).
+    ControlCharacter,
+}
+
+impl fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameProblem::NotUtf8 => write!(f, "not valid UTF-8"),
+            NameProblem::Backslash => write!(f, "contains a backslash"),
+            NameProblem::ControlCharacter => write!(f, "contains a control character"),
+        }
+    }
 }
 
 impl fmt::Display for SkipReason {
@@ -105,6 +138,10 @@ impl fmt::Display for SkipReason {
             SkipReason::UnsupportedType => write!(f, "not a .txt or .md file"),
             SkipReason::NoContent => write!(f, "no article text after removing boilerplate"),
             SkipReason::Unreadable { message } => write!(f, "unreadable: {message}"),
+            SkipReason::UnsupportedName { problem } => {
+                write!(f, "file name cannot be shown or cited: {problem}")
+            }
+            SkipReason::Alias { of } => write!(f, "same file as {of}"),
         }
     }
 }
@@ -131,113 +168,336 @@ pub struct CorpusEntry {
     pub modified_ns: u128,
 }
 
-/// Lists the article files under `dir`, recursively, sorted by name. Hidden files and folders are
-/// ignored; symlinks pointing outside the folder and unsupported files are reported as skipped.
-pub fn list_corpus(dir: &Path) -> Result<(Vec<CorpusEntry>, Vec<SkippedFile>)> {
-    let root = dir.canonicalize().map_err(|e| CoreError::Corpus {
+/// Folders of the running system that are never a corpus: walking them is slow, never ends
+/// (`/proc`) or reads device nodes.
+const SYSTEM_FOLDERS: &[&str] = &["/proc", "/sys", "/dev", "/run"];
+
+/// Checks that `dir` can be a corpus root and returns its canonical path. Refuses a missing path,
+/// a file, the file-system root and the system folders (`/proc`, `/sys`, `/dev`, `/run`), with
+/// [`CoreError::Corpus`], before anything is walked.
+pub fn check_root(dir: &Path) -> Result<PathBuf> {
+    let refuse = |message: String| CoreError::Corpus {
         path: dir.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    let mut entries = Vec::new();
-    let mut skipped = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(folder) = stack.pop() {
-        let read = std::fs::read_dir(&folder).map_err(|e| CoreError::io(&folder, e))?;
-        for item in read.flatten() {
-            let path = item.path();
-            let file_name = item.file_name().to_string_lossy().to_string();
-            if file_name.starts_with('.') {
-                continue;
-            }
-            let Some(name) = relative_name(&root, &path) else {
-                continue;
-            };
-            // The directory entry knows its type without a syscall; only symlinks need their
-            // target resolved. `DirEntry::metadata` stats relative to the open folder, which is
-            // much cheaper than resolving the full path again on large corpora.
-            let Ok(entry_type) = item.file_type() else {
-                continue;
-            };
-            let is_link = entry_type.is_symlink();
-            if is_link {
-                match path.canonicalize() {
-                    Ok(target) if target.starts_with(&root) => {}
-                    _ => {
-                        skipped.push(SkippedFile {
-                            file: name,
-                            reason: SkipReason::OutsideCorpus,
-                        });
-                        continue;
-                    }
-                }
-            }
-            let meta = if is_link {
-                std::fs::metadata(&path)
-            } else {
-                item.metadata()
-            };
-            let Ok(meta) = meta else {
-                skipped.push(SkippedFile {
-                    file: name,
-                    reason: SkipReason::Unreadable {
-                        message: "cannot stat".into(),
-                    },
-                });
-                continue;
-            };
-            if meta.is_dir() {
-                if !is_link {
-                    stack.push(path);
-                }
-                continue;
-            }
-            // A FIFO, socket or device would block or never end when read.
-            if !meta.is_file() {
-                skipped.push(SkippedFile {
-                    file: name,
-                    reason: SkipReason::Unreadable {
-                        message: "not a regular file".into(),
-                    },
-                });
-                continue;
-            }
-            let extension = path
-                .extension()
-                .map(|e| e.to_string_lossy().to_lowercase())
-                .unwrap_or_default();
-            if !ARTICLE_EXTENSIONS.contains(&extension.as_str()) {
-                skipped.push(SkippedFile {
-                    file: name,
-                    reason: SkipReason::UnsupportedType,
-                });
-                continue;
-            }
-            let modified_ns = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_nanos())
-                .unwrap_or(0);
-            entries.push(CorpusEntry {
-                name,
-                path,
-                size: meta.len(),
-                modified_ns,
-            });
-        }
+        message,
+    };
+    let root = dir.canonicalize().map_err(|e| refuse(e.to_string()))?;
+    if root == Path::new("/") {
+        return Err(refuse(
+            "it is the root of the file system; point the corpus at the folder of articles".into(),
+        ));
     }
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
-    skipped.sort_by(|a, b| a.file.cmp(&b.file));
-    Ok((entries, skipped))
+    if let Some(system) = SYSTEM_FOLDERS.iter().find(|s| root.starts_with(s)) {
+        return Err(refuse(format!(
+            "it is inside the system folder {system}; point the corpus at the folder of articles"
+        )));
+    }
+    let meta = std::fs::metadata(&root).map_err(|e| refuse(e.to_string()))?;
+    if !meta.is_dir() {
+        return Err(refuse(
+            "it is a file; the corpus must be a folder of .txt and .md articles".into(),
+        ));
+    }
+    Ok(root)
 }
 
-fn relative_name(root: &Path, path: &Path) -> Option<String> {
-    let relative = path.strip_prefix(root).ok()?;
-    let parts: Vec<String> = relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().to_string())
+/// Lists the article files under `dir`, recursively, sorted by name. Hidden files and folders are
+/// ignored. Symlinks pointing outside the folder, unsupported files and names, unreadable
+/// sub-folders, paths too long for the system and second names of one file (symlinks, hard
+/// links) are reported as skipped. Only a root that [`check_root`] refuses, or that cannot be
+/// read, is an error.
+pub fn list_corpus(dir: &Path) -> Result<(Vec<CorpusEntry>, Vec<SkippedFile>)> {
+    let root = check_root(dir)?;
+    let mut listing = Listing::new(root.clone());
+    let mut walk = walkdir::WalkDir::new(&root)
+        .follow_links(false)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| !is_hidden(e.file_name()));
+    while let Some(item) = walk.next() {
+        match item {
+            Ok(entry) => {
+                if listing.visit(&entry) == Visit::SkipFolder {
+                    walk.skip_current_dir();
+                }
+            }
+            // Depth 0 is the root itself: without it there is no corpus at all.
+            Err(error) if error.depth() == 0 => {
+                return Err(CoreError::Corpus {
+                    path: dir.to_path_buf(),
+                    message: error
+                        .io_error()
+                        .map(describe_io_error)
+                        .unwrap_or_else(|| error.to_string()),
+                });
+            }
+            Err(error) => listing.folder_error(&error),
+        }
+    }
+    Ok(listing.finish())
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// What the walk should do after an entry.
+#[derive(Debug, PartialEq)]
+enum Visit {
+    Continue,
+    /// Do not descend into this folder.
+    SkipFolder,
+}
+
+/// A usable file, with what is needed to recognize two names of one file.
+struct Found {
+    entry: CorpusEntry,
+    /// Device and inode of the file itself (of the target, for symlinks).
+    id: (u64, u64),
+    is_link: bool,
+}
+
+/// The state of a corpus walk.
+struct Listing {
+    root: PathBuf,
+    found: Vec<Found>,
+    skipped: Vec<SkippedFile>,
+}
+
+impl Listing {
+    fn new(root: PathBuf) -> Listing {
+        Listing {
+            root,
+            found: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    fn skip(&mut self, file: String, reason: SkipReason) {
+        self.skipped.push(SkippedFile { file, reason });
+    }
+
+    /// Classifies one entry. Folders are descended by the walk itself; the directory entry
+    /// already knows its type, so only files (and symlink targets) are stat-ed, once.
+    fn visit(&mut self, entry: &walkdir::DirEntry) -> Visit {
+        let file_type = entry.file_type();
+        let path = entry.path();
+        let name = match entry_name(&self.root, path) {
+            Ok(name) => name,
+            Err((shown, problem)) => {
+                self.skip(shown, SkipReason::UnsupportedName { problem });
+                return if file_type.is_dir() {
+                    Visit::SkipFolder
+                } else {
+                    Visit::Continue
+                };
+            }
+        };
+        if file_type.is_dir() {
+            return Visit::Continue;
+        }
+        if file_type.is_symlink() {
+            self.visit_link(name, path);
+        } else if !file_type.is_file() {
+            // A FIFO, socket or device would block or never end when read.
+            self.skip(name, not_regular());
+        } else if !has_article_extension(path) {
+            self.skip(name, SkipReason::UnsupportedType);
+        } else {
+            match entry.metadata() {
+                Ok(meta) => self.add(name, path, &meta, false),
+                Err(error) => self.skip(name, unreadable(&error)),
+            }
+        }
+        Visit::Continue
+    }
+
+    /// A symlink is used only when it resolves inside the corpus; a symlinked folder is not
+    /// descended, so nothing is listed twice through it and no loop is followed.
+    fn visit_link(&mut self, name: String, path: &Path) {
+        match path.canonicalize() {
+            Ok(target) if target.starts_with(&self.root) => {}
+            _ => return self.skip(name, SkipReason::OutsideCorpus),
+        }
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(error) => {
+                return self.skip(
+                    name,
+                    SkipReason::Unreadable {
+                        message: describe_io_error(&error),
+                    },
+                )
+            }
+        };
+        if meta.is_dir() {
+            return;
+        }
+        if !meta.is_file() {
+            self.skip(name, not_regular());
+        } else if !has_article_extension(path) {
+            self.skip(name, SkipReason::UnsupportedType);
+        } else {
+            self.add(name, path, &meta, true);
+        }
+    }
+
+    fn add(&mut self, name: String, path: &Path, meta: &std::fs::Metadata, is_link: bool) {
+        use std::os::unix::fs::MetadataExt;
+        let modified_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        self.found.push(Found {
+            entry: CorpusEntry {
+                name,
+                path: path.to_path_buf(),
+                size: meta.len(),
+                modified_ns,
+            },
+            id: (meta.dev(), meta.ino()),
+            is_link,
+        });
+    }
+
+    /// A sub-folder that cannot be opened (permissions, a path over PATH_MAX) is skipped; the
+    /// rest of the corpus is still served.
+    fn folder_error(&mut self, error: &walkdir::Error) {
+        let file = error
+            .path()
+            .and_then(|p| p.strip_prefix(&self.root).ok())
+            .map(escaped_name)
+            .unwrap_or_else(|| "?".into());
+        let cause = error
+            .io_error()
+            .map(describe_io_error)
+            .unwrap_or_else(|| error.to_string());
+        self.skip(
+            file,
+            SkipReason::Unreadable {
+                message: format!("folder cannot be read: {cause}"),
+            },
+        );
+    }
+
+    fn finish(mut self) -> (Vec<CorpusEntry>, Vec<SkippedFile>) {
+        self.found.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
+        let entries = dedup_aliases(self.found, &mut self.skipped);
+        self.skipped.sort_by(|a, b| a.file.cmp(&b.file));
+        (entries, self.skipped)
+    }
+}
+
+/// Keeps one name per file (device and inode): the first name that is not a symlink, or the
+/// first name when all are symlinks. The other names are skipped as aliases, so an article is
+/// never indexed or cited twice. `found` is sorted by name.
+fn dedup_aliases(found: Vec<Found>, skipped: &mut Vec<SkippedFile>) -> Vec<CorpusEntry> {
+    let mut keeper: std::collections::HashMap<(u64, u64), usize> = std::collections::HashMap::new();
+    for (i, f) in found.iter().enumerate() {
+        let kept = keeper.entry(f.id).or_insert(i);
+        if found[*kept].is_link && !f.is_link {
+            *kept = i;
+        }
+    }
+    let kept_names: Vec<Option<String>> = found
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            keeper
+                .get(&f.id)
+                .filter(|&&k| k != i)
+                .map(|&k| found[k].entry.name.clone())
+        })
         .collect();
-    Some(parts.join("/"))
+    let mut entries = Vec::with_capacity(found.len());
+    for (f, alias_of) in found.into_iter().zip(kept_names) {
+        match alias_of {
+            None => entries.push(f.entry),
+            Some(of) => skipped.push(SkippedFile {
+                file: f.entry.name,
+                reason: SkipReason::Alias { of },
+            }),
+        }
+    }
+    entries
+}
+
+fn not_regular() -> SkipReason {
+    SkipReason::Unreadable {
+        message: "not a regular file".into(),
+    }
+}
+
+fn unreadable(error: &walkdir::Error) -> SkipReason {
+    SkipReason::Unreadable {
+        message: error
+            .io_error()
+            .map(describe_io_error)
+            .unwrap_or_else(|| error.to_string()),
+    }
+}
+
+/// A short reason for an I/O error, naming the PATH_MAX case plainly.
+fn describe_io_error(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::InvalidFilename => {
+            "path too long for the system (over PATH_MAX)".to_string()
+        }
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        kind => kind.to_string(),
+    }
+}
+
+fn has_article_extension(path: &Path) -> bool {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    ARTICLE_EXTENSIONS.contains(&extension.as_str())
+}
+
+/// The `/`-separated name of a corpus path, or, when a part of it cannot be shown and cited
+/// faithfully, its escaped form and the problem.
+fn entry_name(root: &Path, path: &Path) -> std::result::Result<String, (String, NameProblem)> {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let mut parts = Vec::new();
+    for component in relative.components() {
+        let problem = match component.as_os_str().to_str() {
+            None => Some(NameProblem::NotUtf8),
+            Some(part) if part.contains('\\') => Some(NameProblem::Backslash),
+            Some(part) if part.chars().any(char::is_control) => Some(NameProblem::ControlCharacter),
+            Some(part) => {
+                parts.push(part);
+                None
+            }
+        };
+        if let Some(problem) = problem {
+            return Err((escaped_name(relative), problem));
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+/// A printable, unambiguous form of a path: control characters and backslashes are escaped as
+/// in Rust strings, bytes that are not UTF-8 as `\xNN`, so two different bad names stay
+/// different.
+fn escaped_name(relative: &Path) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for chunk in relative.as_os_str().as_encoded_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() || c == '\\' {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
 }
 
 /// Reads and parses one article. The size cap is checked again on the bytes actually read, since
@@ -312,19 +572,105 @@ struct FrontMatter {
 /// A block of text: a byte range of one paragraph-like unit in the file.
 type Block = (usize, usize);
 
-/// Parses article text already checked to be UTF-8 and non-empty.
+/// Largest front matter parsed, in bytes. Real front matter is a few hundred bytes; a larger
+/// block is treated as body text, so a hostile file cannot make indexing (or `source`) slow.
+pub const MAX_FRONT_MATTER_BYTES: usize = 16 * 1024;
+
+/// Deepest nesting (flow `[`/`{`, or block indentation) of front matter handed to the YAML or TOML
+/// parser; deeper front matter is treated as body text.
+pub const MAX_FRONT_MATTER_NESTING: usize = 32;
+
+/// Parses article text already checked to be UTF-8 and non-empty, front matter included.
 pub fn parse_article(
     name: &str,
     text: String,
     cleaner: &Cleaner,
 ) -> std::result::Result<Article, SkipReason> {
-    let is_markdown = name.to_lowercase().ends_with(".md");
-    let (front, body_offset) = if is_markdown {
+    let (front, body_start) = if is_markdown(name) {
         split_front_matter(&text)
     } else {
         (FrontMatter::default(), 0)
     };
-    let blocks: Vec<Block> = split_blocks(&text, body_offset, is_markdown)
+    build_article(name, text, front, body_start, cleaner)
+}
+
+/// Parses an article whose front matter was already read at index time: `meta` (from the
+/// catalog) says where the body starts and what the front matter held, so the front matter is
+/// not parsed again. Gives the same paragraphs as [`parse_article`] for the text `meta` was made
+/// from; the caller checks that (same hash). A catalog written before the body start was
+/// recorded falls back to [`parse_article`].
+pub fn parse_article_body(
+    name: &str,
+    text: String,
+    meta: &ArticleMeta,
+    cleaner: &Cleaner,
+) -> std::result::Result<Article, SkipReason> {
+    match meta.body_start {
+        Some(start) if text.is_char_boundary(start) => {
+            build_article(name, text, FrontMatter::recorded(meta), start, cleaner)
+        }
+        _ => parse_article(name, text, cleaner),
+    }
+}
+
+fn is_markdown(name: &str) -> bool {
+    name.to_lowercase().ends_with(".md")
+}
+
+/// Where the title comes from and where the article's own paragraphs begin.
+struct Heading {
+    title: String,
+    outlet: Option<String>,
+    /// Index of the first block that is article content.
+    first_content: usize,
+}
+
+/// The article from its text, its front matter fields and where its body starts.
+fn build_article(
+    name: &str,
+    text: String,
+    front: FrontMatter,
+    body_start: usize,
+    cleaner: &Cleaner,
+) -> std::result::Result<Article, SkipReason> {
+    let blocks = content_blocks(&text, body_start, is_markdown(name));
+    if blocks.is_empty() {
+        return Err(SkipReason::Empty);
+    }
+    let title_in_front_matter = front.title.is_some();
+    let heading = find_heading(&text, &blocks, front.title, front.outlet);
+    let (paragraphs, boilerplate) =
+        number_paragraphs(&text, &blocks[heading.first_content..], cleaner);
+    if paragraphs.is_empty() {
+        return Err(SkipReason::NoContent);
+    }
+    let meta = ArticleMeta {
+        file: name.to_string(),
+        title: heading.title,
+        url: front.url,
+        outlet: heading.outlet,
+        date: front.date.map(|d| match d {
+            toml::Value::String(s) => s,
+            other => other.to_string(),
+        }),
+        author: front.author,
+        bytes: text.len() as u64,
+        paragraphs: paragraphs.len(),
+        hash: short_hash(&text),
+        body_start: Some(body_start),
+        title_in_front_matter,
+    };
+    Ok(Article {
+        meta,
+        text,
+        paragraphs,
+        boilerplate,
+    })
+}
+
+/// The body's blocks, with trailing photo credits cut off.
+fn content_blocks(text: &str, body_start: usize, is_markdown: bool) -> Vec<Block> {
+    split_blocks(text, body_start, is_markdown)
         .into_iter()
         .filter_map(
             |(s, e)| match crate::clean::trailing_credit_start(&text[s..e]) {
@@ -333,53 +679,69 @@ pub fn parse_article(
                 None => Some((s, e)),
             },
         )
-        .collect();
-    if blocks.is_empty() {
-        return Err(SkipReason::Empty);
-    }
+        .collect()
+}
 
-    // The title is the first block, or the front matter's title. A first line that is a short
-    // masthead (the site's name) followed by a headline gives way to the headline.
-    let mut outlet = front.outlet.clone();
-    let mut first_content = 0;
-    let mut title = front.title.clone();
-    if title.is_none() {
-        let block_text = |b: &Block| clean_heading(&text[b.0..b.1]);
-        let first = block_text(&blocks[0]);
-        let second = blocks.get(1).map(block_text).unwrap_or_default();
-        if blocks.len() > 2
-            && is_masthead(&first)
-            && is_headline(&second)
-            && !ends_like_sentence(&second)
-        {
-            outlet.get_or_insert(first);
-            title = Some(block_text(&blocks[1]));
-            first_content = 2;
-        } else if is_headline(&first) {
-            title = Some(first);
-            first_content = 1;
-        } else {
-            // The first line is a lead paragraph: it stays paragraph 1, its first sentence is the
-            // display title.
-            title = Some(display_title(&first));
-        }
+/// The title is the front matter's, or the first block. A first line that is a short masthead
+/// (the site's name) followed by a headline gives way to the headline. `blocks` is not empty.
+fn find_heading(
+    text: &str,
+    blocks: &[Block],
+    front_title: Option<String>,
+    front_outlet: Option<String>,
+) -> Heading {
+    let mut heading = Heading {
+        title: String::new(),
+        outlet: front_outlet,
+        first_content: 0,
+    };
+    if let Some(title) = front_title {
+        heading.title = title;
+        return heading;
     }
+    let block_text = |b: &Block| clean_heading(&text[b.0..b.1]);
+    let first = blocks.first().map(block_text).unwrap_or_default();
+    let second = blocks.get(1).map(block_text).unwrap_or_default();
+    if blocks.len() > 2
+        && is_masthead(&first)
+        && is_headline(&second)
+        && !ends_like_sentence(&second)
+    {
+        heading.outlet.get_or_insert(first);
+        heading.title = second;
+        heading.first_content = 2;
+    } else if is_headline(&first) {
+        heading.title = first;
+        heading.first_content = 1;
+    } else {
+        // The first line is a lead paragraph: it stays paragraph 1, its first sentence is the
+        // display title.
+        heading.title = display_title(&first);
+    }
+    heading
+}
 
-    let body: Vec<Block> = blocks[first_content..].to_vec();
+/// Numbers the body's paragraphs: boilerplate blocks are set aside, and a short heading is
+/// attached to the content paragraph that follows it.
+fn number_paragraphs(
+    text: &str,
+    body: &[Block],
+    cleaner: &Cleaner,
+) -> (Vec<Paragraph>, Vec<Block>) {
     let texts: Vec<&str> = body.iter().map(|b| &text[b.0..b.1]).collect();
     let flags = cleaner.boilerplate_flags(&texts);
+    let is_boilerplate = |i: usize| flags.get(i).copied().unwrap_or(false);
     let mut paragraphs = Vec::new();
     let mut boilerplate = Vec::new();
     let mut pending_heading: Option<usize> = None;
     for (i, block) in body.iter().enumerate() {
-        if flags[i] {
+        if is_boilerplate(i) {
             boilerplate.push(*block);
             pending_heading = None;
             continue;
         }
-        let block_text = texts[i];
-        let next_is_content = body.get(i + 1).map(|_| !flags[i + 1]).unwrap_or(false);
-        if is_heading(block_text) && next_is_content {
+        let next_is_content = i + 1 < body.len() && !is_boilerplate(i + 1);
+        if is_heading(texts[i]) && next_is_content {
             pending_heading.get_or_insert(block.0);
             continue;
         }
@@ -390,63 +752,134 @@ pub fn parse_article(
             end: block.1,
         });
     }
-    if paragraphs.is_empty() {
-        return Err(SkipReason::NoContent);
+    (paragraphs, boilerplate)
+}
+
+impl FrontMatter {
+    /// The fields as recorded in the catalog at index time. Only fields that can have come from
+    /// the front matter matter here: the title when it did, the rest as recorded (an outlet taken
+    /// from a masthead is found again, identical).
+    fn recorded(meta: &ArticleMeta) -> FrontMatter {
+        FrontMatter {
+            title: meta.title_in_front_matter.then(|| meta.title.clone()),
+            url: meta.url.clone(),
+            outlet: meta.outlet.clone(),
+            date: meta.date.clone().map(toml::Value::String),
+            author: meta.author.clone(),
+        }
     }
-    let meta = ArticleMeta {
-        file: name.to_string(),
-        title: title.unwrap_or_else(|| name.to_string()),
-        url: front.url,
-        outlet,
-        date: front.date.map(|d| match d {
-            toml::Value::String(s) => s,
-            other => other.to_string(),
-        }),
-        author: front.author,
-        bytes: text.len() as u64,
-        paragraphs: paragraphs.len(),
-        hash: short_hash(&text),
-    };
-    Ok(Article {
-        meta,
-        text,
-        paragraphs,
-        boilerplate,
-    })
 }
 
 /// Splits off TOML (`+++`) or YAML (`---`) front matter. Returns the fields and where the body
-/// starts. Malformed front matter is treated as body text.
+/// starts. Malformed, oversized or too deeply nested front matter is treated as body text.
 fn split_front_matter(text: &str) -> (FrontMatter, usize) {
-    let trimmed = text.trim_start_matches('\u{feff}');
+    let bom = text.len() - text.trim_start_matches('\u{feff}').len();
     for fence in ["---", "+++"] {
-        let Some(rest) = trimmed.strip_prefix(fence) else {
+        let Some((raw, after)) = fenced_block(text, bom, fence) else {
             continue;
         };
-        let Some(rest) = rest
-            .strip_prefix('\n')
-            .or_else(|| rest.strip_prefix("\r\n"))
-        else {
-            continue;
-        };
-        let closing = format!("\n{fence}");
-        let Some(end) = rest.find(&closing) else {
-            continue;
-        };
-        let raw = &rest[..end];
-        let after = (text.len() - rest.len()) + end + closing.len();
-        let parsed = if fence == "+++" {
-            toml::from_str::<FrontMatter>(raw).ok()
-        } else {
-            serde_yaml_ng::from_str::<serde_yaml_ng::Value>(raw)
-                .ok()
-                .map(front_matter_from_yaml)
-        };
-        if let Some(front) = parsed {
+        if let Some(front) = parse_front_matter(raw, fence) {
             return (front, after.min(text.len()));
         }
     }
     (FrontMatter::default(), 0)
+}
+
+/// The text between an opening fence line at `from` and the next line starting with the fence,
+/// and the offset just past the closing fence. The closing fence is looked for only within
+/// [`MAX_FRONT_MATTER_BYTES`], so a file that merely starts with `---` costs no full scan.
+fn fenced_block<'a>(text: &'a str, from: usize, fence: &str) -> Option<(&'a str, usize)> {
+    let rest = text.get(from..)?.strip_prefix(fence)?;
+    let after_fence = text.len() - rest.len();
+    let mut lines = raw_lines(text, after_fence);
+    // The opening fence must be alone on its line.
+    let (_, opening_end, start) = lines.next()?;
+    if opening_end != after_fence || start == opening_end {
+        return None;
+    }
+    for (line_start, line_end, _) in lines {
+        if line_start - start > MAX_FRONT_MATTER_BYTES {
+            return None;
+        }
+        if text[line_start..line_end].starts_with(fence) {
+            return Some((&text[start..line_start], line_start + fence.len()));
+        }
+    }
+    None
+}
+
+/// Parses front matter that passed the size and nesting caps.
+fn parse_front_matter(raw: &str, fence: &str) -> Option<FrontMatter> {
+    if raw.len() > MAX_FRONT_MATTER_BYTES || front_matter_nesting(raw) > MAX_FRONT_MATTER_NESTING {
+        return None;
+    }
+    // TOML allows only `\n` and `\r\n` line breaks; a file with old Mac (`\r`) line breaks
+    // is read the same way.
+    let raw = raw.replace("\r\n", "\n").replace('\r', "\n");
+    if fence == "+++" {
+        toml::from_str::<FrontMatter>(&raw).ok()
+    } else {
+        #[cfg(test)]
+        YAML_PARSES.with(|n| n.set(n.get() + 1));
+        serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&raw)
+            .ok()
+            .map(front_matter_from_yaml)
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// YAML front matter parses on this thread, so tests can tell that `source` skips them.
+    pub(crate) static YAML_PARSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// An upper bound of the nesting depth of front matter: flow brackets (`[`, `{`) counted without
+/// regard to quoting, and block nesting from indentation and compact `- ` / `? ` markers.
+/// Over-counting only turns odd front matter into body text; parsers are slow on deep nesting.
+fn front_matter_nesting(raw: &str) -> usize {
+    let mut flow = 0usize;
+    let mut deepest_flow = 0usize;
+    for byte in raw.bytes() {
+        match byte {
+            b'[' | b'{' => {
+                flow += 1;
+                deepest_flow = deepest_flow.max(flow);
+            }
+            b']' | b'}' => flow = flow.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest_flow.max(block_nesting(raw))
+}
+
+/// Block nesting depth: the stack of indentation columns, each compact sequence or key marker on
+/// a line opening one more level.
+fn block_nesting(raw: &str) -> usize {
+    let mut columns: Vec<usize> = Vec::new();
+    let mut deepest = 0;
+    for (start, end, _) in raw_lines(raw, 0) {
+        let line = &raw[start..end];
+        let content = line.trim_start_matches(' ');
+        if content.trim().is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let mut column = line.len() - content.len();
+        while columns.last().is_some_and(|&c| c >= column) {
+            columns.pop();
+        }
+        let mut rest = content;
+        loop {
+            columns.push(column);
+            let Some(after) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("? ")) else {
+                break;
+            };
+            let next = after.trim_start_matches(' ');
+            column += rest.len() - next.len();
+            rest = next;
+        }
+        deepest = deepest.max(columns.len());
+    }
+    deepest
 }
 
 fn front_matter_from_yaml(value: serde_yaml_ng::Value) -> FrontMatter {
@@ -497,18 +930,41 @@ fn split_blocks(text: &str, offset: usize, blank_line_mode: bool) -> Vec<Block> 
     }
 }
 
-/// Byte ranges of the lines, trimmed of surrounding whitespace.
+/// Byte ranges of the lines, trimmed of surrounding whitespace. `\n`, `\r\n` and a lone `\r`
+/// all end a line.
 fn line_ranges(text: &str, offset: usize) -> Vec<Block> {
-    let mut out = Vec::new();
+    raw_lines(text, offset)
+        .map(|(start, end, _)| {
+            let line = &text[start..end];
+            let lead = line.len() - line.trim_start().len();
+            (start + lead, start + lead + line.trim().len())
+        })
+        .collect()
+}
+
+/// The lines of `text` from `offset`, as (start, end of the line's text, start of the next
+/// line). `\n`, `\r\n` and a lone `\r` (old Mac files) all end a line; offsets stay offsets into
+/// `text`.
+fn raw_lines(text: &str, offset: usize) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let bytes = text.as_bytes();
     let mut start = offset;
-    for line in text[offset..].split_inclusive('\n') {
-        let end = start + line.len();
-        let content = line.trim();
-        let lead = line.len() - line.trim_start().len();
-        out.push((start + lead, start + lead + content.len()));
-        start = end;
-    }
-    out
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let line_start = start;
+        let end = bytes[line_start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(bytes.len(), |i| line_start + i);
+        let next = match bytes.get(end..end + 2) {
+            Some(b"\r\n") => end + 2,
+            _ if end < bytes.len() => end + 1,
+            _ => end,
+        };
+        start = next;
+        Some((line_start, end, next))
+    })
 }
 
 fn group_by_blank_lines(text: &str, lines: &[Block]) -> Vec<Vec<Block>> {
@@ -551,7 +1007,7 @@ fn is_heading(block: &str) -> bool {
     let line = block.trim();
     (line.starts_with('#') || !ends_like_sentence(line))
         && line.chars().count() <= 120
-        && !line.contains('\n')
+        && !line.contains(['\n', '\r'])
 }
 
 /// A title made from a lead paragraph: its first sentence, at most 150 characters.
@@ -633,6 +1089,218 @@ mod tests {
             a.paragraph_text(&a.paragraphs[0]),
             "Une phrase coupée\nsur deux lignes."
         );
+    }
+
+    /// The paragraphs' texts, for comparing files that differ only in line endings.
+    fn paragraph_texts(a: &Article) -> Vec<String> {
+        a.paragraphs
+            .iter()
+            .map(|p| a.paragraph_text(p).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn cr_and_crlf_line_endings_split_like_lf() {
+        let lf = "Le titre de l'article\n\nPremier paragraphe, qui raconte les faits en détail.\n\nDeuxième paragraphe avec sa propre information complète.\n\nTroisième paragraphe, le dernier, qui conclut.\n";
+        let expected = paragraph_texts(&parse("lf.txt", lf));
+        assert_eq!(expected.len(), 3);
+        for ending in ["\r\n", "\r"] {
+            let text = lf.replace('\n', ending);
+            let a = parse("x.txt", &text);
+            assert_eq!(a.meta.title, "Le titre de l'article", "{ending:?}");
+            assert_eq!(paragraph_texts(&a), expected, "{ending:?}");
+            // Offsets stay offsets into the original file.
+            for p in &a.paragraphs {
+                assert_eq!(&text[p.start..p.end], a.paragraph_text(p));
+            }
+        }
+        // One paragraph per line, CR-only: each line is its own paragraph, none holds a `\r`.
+        let per_line = "Titre\rUne première phrase complète du texte, assez longue pour compter comme un vrai paragraphe d'article.\rUne deuxième phrase complète du texte, elle aussi assez longue pour compter comme paragraphe.\r";
+        let a = parse("y.txt", per_line);
+        assert_eq!(a.paragraphs.len(), 2);
+        assert!(paragraph_texts(&a).iter().all(|t| !t.contains('\r')));
+        // Hard-wrapped CR text keeps its paragraphs whole and blank lines still separate them.
+        let wrapped = "Titre\r\rUne phrase coupée\rsur deux lignes.\r\rUne autre phrase\rcoupée elle aussi.\r";
+        let a = parse("z.txt", wrapped);
+        assert_eq!(a.paragraphs.len(), 2);
+        assert_eq!(
+            a.paragraph_text(&a.paragraphs[0]),
+            "Une phrase coupée\rsur deux lignes."
+        );
+    }
+
+    #[test]
+    fn front_matter_with_cr_or_crlf_line_endings_is_read() {
+        let yaml = "---\ntitle: Un titre\nauthor: Jeanne\n---\n\nLe corps de l'article, avec une phrase entière et des détails.\n";
+        let toml = "+++\ntitle = \"Titre TOML\"\n+++\nLe corps de l'article, avec une phrase entière et des détails.\n";
+        for ending in ["\r\n", "\r"] {
+            let a = parse("a.md", &yaml.replace('\n', ending));
+            assert_eq!(a.meta.title, "Un titre", "{ending:?}");
+            assert_eq!(a.meta.author.as_deref(), Some("Jeanne"));
+            assert_eq!(a.paragraphs.len(), 1);
+            assert!(a.paragraph_text(&a.paragraphs[0]).starts_with("Le corps"));
+            let b = parse("b.md", &toml.replace('\n', ending));
+            assert_eq!(b.meta.title, "Titre TOML", "{ending:?}");
+            assert!(b.paragraph_text(&b.paragraphs[0]).starts_with("Le corps"));
+        }
+    }
+
+    #[test]
+    fn hostile_front_matter_parses_in_well_under_a_second() {
+        let body = "\n---\n\nLe corps de l'article, avec une phrase entière et des détails.\n";
+        let nested = |depth: usize| "[".repeat(depth) + &"]".repeat(depth);
+        let cases = [
+            (
+                "1 MB of [",
+                format!("---\ntitle: {}{body}", "[".repeat(1 << 20)),
+            ),
+            (
+                "10 000 nested [",
+                format!("---\ntitle: {}{body}", nested(10_000)),
+            ),
+            (
+                "5 000 nested [, under the size cap",
+                format!("---\ntitle: {}{body}", nested(5_000)),
+            ),
+            (
+                "160 kB of title: [[[[",
+                format!("---\ntitle: {}{body}", "[".repeat(160_000)),
+            ),
+            (
+                "deep block nesting",
+                format!("---\ntitle: {}x{body}", "- ".repeat(3_000)),
+            ),
+            (
+                "deep indentation",
+                format!(
+                    "---\n{}{body}",
+                    (0..400)
+                        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                        .collect::<String>()
+                ),
+            ),
+            (
+                "TOML arrays",
+                format!(
+                    "+++\ntitle = {}\n+++\nLe corps de l'article, avec une phrase entière.\n",
+                    nested(5_000)
+                ),
+            ),
+        ];
+        for (what, text) in cases {
+            let started = std::time::Instant::now();
+            let a = parse("hostile.md", &text);
+            let elapsed = started.elapsed();
+            assert!(
+                elapsed < std::time::Duration::from_secs(1),
+                "{what}: {elapsed:?}"
+            );
+            // Refused front matter is body text: it is not read as fields.
+            assert!(!a.meta.title_in_front_matter, "{what}");
+            assert_eq!(a.meta.body_start, Some(0), "{what}");
+        }
+    }
+
+    #[test]
+    fn reasonable_front_matter_is_under_the_caps() {
+        let yaml = "---\ntitle: Un titre\ntags: [a, [b, {c: d}]]\nauthors:\n  - name: Jeanne\n    roles:\n      - autrice\n      - - x\n        - y\n---\n\nLe corps de l'article, avec une phrase entière et des détails.\n";
+        assert!(
+            front_matter_nesting(yaml) <= 8,
+            "{}",
+            front_matter_nesting(yaml)
+        );
+        let a = parse("a.md", yaml);
+        assert_eq!(a.meta.title, "Un titre");
+        assert!(a.meta.title_in_front_matter);
+        assert!(text_at(yaml, a.meta.body_start).starts_with("\n\nLe corps"));
+        assert_eq!(front_matter_nesting(&"[".repeat(40)), 40);
+        assert!(block_nesting(&"- ".repeat(40)) >= 40);
+    }
+
+    fn text_at(text: &str, at: Option<usize>) -> &str {
+        &text[at.unwrap_or(0)..]
+    }
+
+    #[test]
+    fn parsing_the_body_with_recorded_meta_gives_the_same_article() {
+        let articles = [
+            ("yaml.md", "---\ntitle: Un titre\nurl: https://exemple.fr/a\noutlet: Exemple\ndate: 2025-05-17\nauthor: Jeanne\n---\n\n# Un titre\n\nLe corps de l'article, avec une phrase entière et des détails.\n\n## Un intertitre\n\nLa suite de l'article, qui donne encore des détails précis.\n".to_string()),
+            ("yaml-no-title.md", "---\noutlet: Exemple\ndate: 2025-05-17\n---\n# Le vrai titre\n\nLe corps de l'article, avec une phrase entière et des détails.\n".to_string()),
+            ("toml.md", "+++\ntitle = \"Titre TOML\"\noutlet = \"Presse\"\ndate = 2025-05-17\n+++\nLe corps de l'article, avec une phrase entière et des détails.\n".to_string()),
+            ("masthead.txt", "Le Journal\n\nLa vraie manchette de l'article\n\nUn paragraphe complet qui décrit ce qui s'est passé hier soir en ville.\n\nUn second paragraphe complet qui ajoute des détails sur la soirée.\n".to_string()),
+            ("lead.txt", "Après l'attaque de Londres, le gouvernement britannique a demandé à Microsoft de lui fournir des informations privées. L'entreprise a obtempéré.\n\nSecond paragraphe qui ajoute des détails sur les faits rapportés ici.\n".to_string()),
+            ("crlf-masthead.md", "Le Journal\r\n\r\nLa vraie manchette\r\n\r\nUn paragraphe complet qui décrit ce qui s'est passé hier soir en ville.\r\n".to_string()),
+            ("cr.md", "---\rtitle: Titre CR\r---\rLe corps de l'article, avec une phrase entière et des détails.\r".to_string()),
+            ("hostile.md", format!("---\ntitle: {}\n---\nLe corps de l'article.\n", "[".repeat(20_000))),
+        ];
+        for (name, text) in articles {
+            let full = parse(name, &text);
+            let body = parse_article_body(name, text.clone(), &full.meta, &cleaner()).unwrap();
+            assert_eq!(body.paragraphs, full.paragraphs, "{name}");
+            assert_eq!(body.boilerplate, full.boilerplate, "{name}");
+            assert_eq!(body.meta, full.meta, "{name}");
+            // A catalog written before the body start was recorded: parsed in full.
+            let old = ArticleMeta {
+                body_start: None,
+                title_in_front_matter: false,
+                ..full.meta.clone()
+            };
+            let fallback = parse_article_body(name, text, &old, &cleaner()).unwrap();
+            assert_eq!(fallback.paragraphs, full.paragraphs, "{name}");
+        }
+    }
+
+    #[test]
+    fn catalogs_without_the_body_start_still_load() {
+        let json = r#"{"file":"a.md","title":"T","url":null,"outlet":null,"date":null,"author":null,"bytes":10,"paragraphs":1,"hash":"abc"}"#;
+        let meta: ArticleMeta = serde_json::from_str(json).unwrap();
+        assert_eq!(meta.body_start, None);
+        assert!(!meta.title_in_front_matter);
+    }
+
+    #[test]
+    fn parsing_the_body_does_not_parse_yaml() {
+        let text = "---\ntitle: Un titre\n---\n\nLe corps de l'article, avec une phrase entière et des détails.\n";
+        let full = parse("a.md", text);
+        let before = YAML_PARSES.with(|n| n.get());
+        parse_article_body("a.md", text.to_string(), &full.meta, &cleaner()).unwrap();
+        assert_eq!(YAML_PARSES.with(|n| n.get()), before);
+    }
+
+    #[test]
+    fn escaped_names_are_printable_and_distinct() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let a = escaped_name(Path::new(OsStr::from_bytes(b"sub/\xff.txt")));
+        let b = escaped_name(Path::new(OsStr::from_bytes(b"sub/\xfe.txt")));
+        assert_eq!(a, "sub/\\xff.txt");
+        assert_ne!(a, b);
+        assert_eq!(escaped_name(Path::new("a\tb\x1b.txt")), "a\\tb\\u{1b}.txt");
+        assert_eq!(escaped_name(Path::new("a\\b.txt")), "a\\\\b.txt");
+        assert_eq!(escaped_name(Path::new("été.txt")), "été.txt");
+    }
+
+    #[test]
+    fn system_folders_and_files_are_refused_as_roots() {
+        for root in ["/", "/proc", "/proc/self", "/sys", "/dev", "/dev/null"] {
+            match check_root(Path::new(root)) {
+                Err(CoreError::Corpus { message, .. }) => {
+                    assert!(
+                        message.contains("point the corpus") || message.contains("a file"),
+                        "{root}: {message}"
+                    )
+                }
+                other => panic!("{root}: {other:?}"),
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        std::fs::write(&file, "x").unwrap();
+        match check_root(&file) {
+            Err(CoreError::Corpus { message, .. }) => assert!(message.contains("must be a folder")),
+            other => panic!("{other:?}"),
+        }
+        assert!(check_root(dir.path()).is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::clean::Cleaner;
-use crate::corpus::{decode_text, parse_article, ArticleMeta};
+use crate::corpus::{decode_text, parse_article, parse_article_body, ArticleMeta};
 use crate::error::{CoreError, Result};
 use crate::index::Snapshot;
 use crate::text::{fold, short_hash, strip_controls};
@@ -141,7 +141,13 @@ pub fn source(
         message: reason.to_string(),
     })?;
     let changed = short_hash(&text) != meta.hash && !meta.hash.is_empty();
-    let article = parse_article(&meta.file, text, cleaner).map_err(|reason| CoreError::Corpus {
+    // The front matter was parsed at index time; only a file changed since then is parsed again.
+    let parsed = if changed || meta.hash.is_empty() {
+        parse_article(&meta.file, text, cleaner)
+    } else {
+        parse_article_body(&meta.file, text, meta, cleaner)
+    };
+    let article = parsed.map_err(|reason| CoreError::Corpus {
         path: path.clone(),
         message: reason.to_string(),
     })?;
@@ -212,4 +218,54 @@ fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
         .read_to_end(&mut bytes)
         .map_err(|e| CoreError::io(path, e))?;
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::corpus::YAML_PARSES;
+    use crate::{Config, Library};
+
+    fn yaml_parses() -> usize {
+        YAML_PARSES.with(|n| n.get())
+    }
+
+    #[test]
+    fn source_on_an_unchanged_file_does_not_parse_front_matter_again() {
+        let root = tempfile::tempdir().unwrap();
+        let corpus = root.path().join("corpus");
+        std::fs::create_dir_all(&corpus).unwrap();
+        let text = "---\ntitle: Un titre\nauthor: Jeanne\n---\n\nLe corps de l'article, avec une phrase entière et des détails.\n\nLa suite de l'article, qui donne encore des détails précis.\n";
+        std::fs::write(corpus.join("a.md"), text).unwrap();
+        let mut config = Config::default();
+        config.corpus.dir = corpus.clone();
+        config.index.dir = root.path().join("index");
+        config.discord.watch_corpus = false;
+        // The index is built on this thread, so the thread-local counter sees its parse.
+        let before_index = yaml_parses();
+        let (library, _) = Library::open(config).unwrap();
+        assert!(
+            yaml_parses() > before_index,
+            "indexing parses the front matter"
+        );
+
+        let before = yaml_parses();
+        let view = library.source("a.md", None).unwrap();
+        assert_eq!(
+            yaml_parses(),
+            before,
+            "source parsed the front matter again"
+        );
+        assert!(!view.changed_since_index);
+        assert_eq!(view.paragraphs.len(), 2);
+        assert!(view.paragraphs[0].text.starts_with("Le corps"));
+        library.source("a.md", Some(2)).unwrap();
+        assert_eq!(yaml_parses(), before);
+
+        // Changed since indexing: the file is parsed again, front matter included.
+        std::fs::write(corpus.join("a.md"), text.replace("Un titre", "Autre titre")).unwrap();
+        let view = library.source("a.md", None).unwrap();
+        assert!(view.changed_since_index);
+        assert_eq!(yaml_parses(), before + 1);
+        assert!(view.paragraphs[0].text.starts_with("Le corps"));
+    }
 }
