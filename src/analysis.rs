@@ -325,7 +325,8 @@ impl Analyzers {
     }
 }
 
-/// Splits text into words: runs of alphanumeric characters and combining marks. Like tantivy's
+/// Splits text into words: an alphanumeric character followed by alphanumeric characters and
+/// combining marks. Like tantivy's
 /// `SimpleTokenizer`, except that a combining mark (U+0301 of a decomposed `é`) continues a word
 /// instead of cutting it, and the token text is NFC. Offsets are into the original text.
 #[derive(Clone, Default)]
@@ -359,7 +360,7 @@ fn is_word_char(c: char) -> bool {
 impl WordTokenStream<'_> {
     /// Consumes the rest of the current word (and the separator after it); returns its end.
     fn word_end(&mut self) -> usize {
-        (&mut self.chars)
+        self.chars
             .find(|(_, c)| !is_word_char(*c))
             .map_or(self.text.len(), |(offset, _)| offset)
     }
@@ -370,7 +371,8 @@ impl TokenStream for WordTokenStream<'_> {
         self.token.text.clear();
         self.token.position = self.token.position.wrapping_add(1);
         while let Some((from, c)) = self.chars.next() {
-            if !is_word_char(c) {
+            // A mark continues a word but never starts one: a stray U+0301 is not a word.
+            if !c.is_alphanumeric() {
                 continue;
             }
             let to = self.word_end();
@@ -474,6 +476,8 @@ mod tests {
             .map(|t| &nfd[t.offset.0..t.offset.1])
             .collect();
         assert_eq!(words, vec!["Activite\u{301}", "israe\u{301}lienne"]);
+        // A stray mark is no word.
+        assert!(a.analyze(" \u{301} ").is_empty());
     }
 
     #[test]
