@@ -4,11 +4,24 @@
 //! Order matters (see `shared/notes/retrieval.md`): stop words are removed on the accented,
 //! lowercased form, then accents are folded, then the stemmer runs. Stemming before folding would
 //! leave accent-less queries unmatched (`activité` → `activ`, `activite` → `activit`).
+//!
+//! Words are cut by [`WordTokenizer`], not tantivy's `SimpleTokenizer`: a corpus saved in NFD
+//! (`e` + U+0301) must give the same terms as one saved in NFC, so combining marks stay inside
+//! words and each token's text is NFC, while its offsets remain byte offsets into the original
+//! text (highlights and quote ranges point at what the file holds).
+//!
+//! Questions only: the search-operator words `AND`, `OR`, `NOT`, `ET`, `OU`, `SAUF`, written
+//! in capitals, are noise ([`OPERATOR_WORDS`]). People type them out of habit; the search never
+//! reads operator syntax, and the French stem of `NOT` (`not`) would match `notamment`.
+
+use std::str::CharIndices;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
+    TextAnalyzer, Token, TokenStream, Tokenizer,
 };
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Tokenizer name of the stemmed field.
 pub const STEMMED_TOKENIZER: &str = "coverage_stemmed";
@@ -16,7 +29,12 @@ pub const STEMMED_TOKENIZER: &str = "coverage_stemmed";
 pub const EXACT_TOKENIZER: &str = "coverage_exact";
 
 /// Bumped whenever the analysis pipeline changes in a way that changes indexed terms.
-const PIPELINE_VERSION: u32 = 1;
+/// 2: [`WordTokenizer`] (NFC tokens, combining marks inside words).
+const PIPELINE_VERSION: u32 = 2;
+
+/// Search-operator words that are noise in a question when written exactly so, in capitals.
+/// Lowercase `or`, `et`, `not` are ordinary words and go through the normal pipeline.
+pub const OPERATOR_WORDS: &[&str] = &["AND", "OR", "NOT", "ET", "OU", "SAUF"];
 
 /// Language codes accepted by `language` in the config.
 pub const SUPPORTED_LANGUAGES: &[&str] = &[
@@ -190,7 +208,7 @@ impl Analyzers {
         extras.sort();
         extras.dedup();
 
-        let base = TextAnalyzer::builder(SimpleTokenizer::default())
+        let base = TextAnalyzer::builder(WordTokenizer::default())
             .filter(RemoveLongFilter::limit(48))
             .filter(LowerCaser);
         let stemmed = match StopWordFilter::new(lang) {
@@ -206,7 +224,7 @@ impl Analyzers {
                 .filter(Stemmer::new(lang))
                 .build(),
         };
-        let exact = TextAnalyzer::builder(SimpleTokenizer::default())
+        let exact = TextAnalyzer::builder(WordTokenizer::default())
             .filter(RemoveLongFilter::limit(48))
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
@@ -251,7 +269,8 @@ impl Analyzers {
         manager.register(EXACT_TOKENIZER, self.exact.clone());
     }
 
-    /// Analyzes text with both analyzers and pairs the results by position.
+    /// Analyzes a question with both analyzers and pairs the results by position. Operator words
+    /// in capitals ([`OPERATOR_WORDS`]) get no stem, like stop words.
     pub fn analyze(&mut self, text: &str) -> Vec<AnalyzedToken> {
         let mut tokens: Vec<AnalyzedToken> = Vec::new();
         {
@@ -274,7 +293,10 @@ impl Analyzers {
                 cursor += 1;
             }
             if let Some(token) = tokens.get_mut(cursor) {
-                if token.position == t.position && !t.text.is_empty() {
+                let operator = text
+                    .get(token.offset.0..token.offset.1)
+                    .is_some_and(|surface| OPERATOR_WORDS.contains(&surface));
+                if token.position == t.position && !t.text.is_empty() && !operator {
                     token.stem = Some(t.text.clone());
                 }
             }
@@ -300,6 +322,80 @@ impl Analyzers {
             .into_iter()
             .filter_map(|t| t.stem)
             .collect()
+    }
+}
+
+/// Splits text into words: an alphanumeric character followed by alphanumeric characters and
+/// combining marks. Like tantivy's
+/// `SimpleTokenizer`, except that a combining mark (U+0301 of a decomposed `é`) continues a word
+/// instead of cutting it, and the token text is NFC. Offsets are into the original text.
+#[derive(Clone, Default)]
+pub struct WordTokenizer {
+    token: Token,
+}
+
+/// The token stream of [`WordTokenizer`].
+pub struct WordTokenStream<'a> {
+    text: &'a str,
+    chars: CharIndices<'a>,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordTokenStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream<'a> {
+        self.token.reset();
+        WordTokenStream {
+            text,
+            chars: text.char_indices(),
+            token: &mut self.token,
+        }
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
+impl WordTokenStream<'_> {
+    /// Consumes the rest of the current word (and the separator after it); returns its end.
+    fn word_end(&mut self) -> usize {
+        self.chars
+            .find(|(_, c)| !is_word_char(*c))
+            .map_or(self.text.len(), |(offset, _)| offset)
+    }
+}
+
+impl TokenStream for WordTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.token.text.clear();
+        self.token.position = self.token.position.wrapping_add(1);
+        while let Some((from, c)) = self.chars.next() {
+            // A mark continues a word but never starts one: a stray U+0301 is not a word.
+            if !c.is_alphanumeric() {
+                continue;
+            }
+            let to = self.word_end();
+            let word = &self.text[from..to];
+            self.token.offset_from = from;
+            self.token.offset_to = to;
+            // Most words are already NFC: the quick check spares them an allocation.
+            if word.is_ascii() || is_nfc_quick(word.chars()) == IsNormalized::Yes {
+                self.token.text.push_str(word);
+            } else {
+                self.token.text.extend(word.nfc());
+            }
+            return true;
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
     }
 }
 
@@ -365,5 +461,32 @@ mod tests {
             en.stems("Why were the organizations running?"),
             en.stems("organization run")
         );
+    }
+
+    #[test]
+    fn decomposed_accents_analyze_like_composed_ones() {
+        let mut a = fr();
+        let nfd = "Activite\u{301} israe\u{301}lienne";
+        assert_eq!(a.stems(nfd), a.stems("activité israélienne"));
+        assert_eq!(a.stems(nfd), a.stems("activite israelienne"));
+        // Offsets stay in the original text and cover whole words, marks included.
+        let words: Vec<&str> = a
+            .analyze(nfd)
+            .iter()
+            .map(|t| &nfd[t.offset.0..t.offset.1])
+            .collect();
+        assert_eq!(words, vec!["Activite\u{301}", "israe\u{301}lienne"]);
+        // A stray mark is no word.
+        assert!(a.analyze(" \u{301} ").is_empty());
+    }
+
+    #[test]
+    fn capitalised_operator_words_are_noise_in_questions() {
+        let mut a = fr();
+        assert!(a.stems("AND OR NOT").is_empty());
+        assert!(a.stems("SAUF").is_empty());
+        assert_eq!(a.stems("Microsoft NOT Azure"), a.stems("Microsoft Azure"));
+        // Written in lowercase they are ordinary words.
+        assert!(!a.stems("sauf not").is_empty());
     }
 }

@@ -96,25 +96,39 @@ const CONTEXT_CHARS: usize = 500;
 struct ScoredSentence {
     start: usize,
     end: usize,
-    chars: usize,
+    /// Characters before `start` in the passage: spans are measured in characters from these, so
+    /// that the whitespace between sentences (tabs, NBSP, long runs) counts as the reader sees it.
+    char_start: usize,
+    char_end: usize,
     found: HashSet<usize>,
     ranges: Vec<(usize, usize)>,
 }
 
-/// Chooses the quote. The window starts from the
-/// sentence with the most question weight and grows by neighbours that add new question terms;
-/// a short result gets the following sentence as context. At most three sentences and
-/// `max_chars` characters.
-///
-/// `tokens` are the passage's matched tokens from [`TermMatcher::matched_tokens`]: the passage is
-/// analysed once, for ranking, and its matches are shared out among the sentences here.
-pub fn extract_quote(
-    passage: &str,
-    tokens: &[(usize, (usize, usize))],
-    matcher: &TermMatcher,
-    max_chars: usize,
-) -> Quote {
-    let sentences: Vec<ScoredSentence> = split_sentences(passage)
+impl ScoredSentence {
+    fn chars(&self) -> usize {
+        self.char_end - self.char_start
+    }
+}
+
+/// The passage's sentences with their character positions and the matches inside them.
+fn score_sentences(passage: &str, tokens: &[(usize, (usize, usize))]) -> Vec<ScoredSentence> {
+    let ranges = split_sentences(passage);
+    let mut bounds: Vec<usize> = ranges.iter().flat_map(|&(s, e)| [s, e]).collect();
+    bounds.dedup();
+    // One pass over the passage turns every byte bound into a character position.
+    let mut char_of = std::collections::HashMap::with_capacity(bounds.len());
+    let mut next = bounds.iter().peekable();
+    for (chars, (byte, _)) in passage
+        .char_indices()
+        .chain([(passage.len(), ' ')])
+        .enumerate()
+    {
+        while next.peek().is_some_and(|&&b| b == byte) {
+            char_of.insert(byte, chars);
+            next.next();
+        }
+    }
+    ranges
         .into_iter()
         .map(|(s, e)| {
             let inside: Vec<&(usize, (usize, usize))> = tokens
@@ -124,92 +138,52 @@ pub fn extract_quote(
             ScoredSentence {
                 start: s,
                 end: e,
-                chars: passage[s..e].chars().count(),
+                char_start: char_of.get(&s).copied().unwrap_or(0),
+                char_end: char_of.get(&e).copied().unwrap_or(0),
                 found: inside.iter().map(|(term, _)| *term).collect(),
                 ranges: inside.iter().map(|(_, range)| *range).collect(),
             }
         })
-        .collect();
-    if sentences.is_empty() {
-        return Quote {
-            start: 0,
-            end: passage.len(),
-            highlights: Vec::new(),
-            cut_start: false,
-            cut_end: false,
-        };
+        .collect()
+}
+
+/// A passage without sentences (only whitespace): its first `max_chars` characters.
+fn passage_head(passage: &str, max_chars: usize) -> Quote {
+    let end = passage
+        .char_indices()
+        .nth(max_chars)
+        .map_or(passage.len(), |(i, _)| i);
+    Quote {
+        start: 0,
+        end,
+        highlights: Vec::new(),
+        cut_start: false,
+        cut_end: false,
     }
-    // A sentence holding the kind of answer asked for (a date for "quand") gets a bonus worth
-    // half an average term, among sentences that share the question's words.
-    let bonus = 0.5 * matcher.total_weight() / matcher.terms.len().max(1) as f32;
-    let sentence_weight = |s: &ScoredSentence| {
-        let base = matcher.weight(&s.found);
-        match matcher.answer_type {
-            Some(t) if base > 0.0 && crate::answer_type::present(&passage[s.start..s.end], t) => {
-                base + bonus
-            }
-            _ => base,
-        }
-    };
-    let anchor = (0..sentences.len())
-        .max_by(|&a, &b| {
-            let wa = sentence_weight(&sentences[a]);
-            let wb = sentence_weight(&sentences[b]);
-            wa.partial_cmp(&wb)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(b.cmp(&a))
-        })
-        .unwrap_or(0);
-    if sentences[anchor].chars > max_chars {
+}
+
+/// Chooses the quote. The window starts from the
+/// sentence with the most question weight and grows by neighbours that add new question terms;
+/// a short result gets the following sentence as context. At most three sentences, and at most
+/// `max_chars` characters of the verbatim span `passage[start..end]`, separators included.
+///
+/// `tokens` are the passage's matched tokens from [`TermMatcher::matched_tokens`]: the passage is
+/// analysed once, for ranking, and its matches are shared out among the sentences here.
+pub fn extract_quote(
+    passage: &str,
+    tokens: &[(usize, (usize, usize))],
+    matcher: &TermMatcher,
+    max_chars: usize,
+) -> Quote {
+    let sentences = score_sentences(passage, tokens);
+    if sentences.is_empty() {
+        return passage_head(passage, max_chars);
+    }
+    let anchor = pick_anchor(passage, &sentences, matcher);
+    if sentences[anchor].chars() > max_chars {
         return cut_long_sentence(passage, &sentences[anchor], max_chars);
     }
-    let (mut first, mut last) = (anchor, anchor);
-    let mut covered: HashSet<usize> = sentences[anchor].found.clone();
-    let mut chars = sentences[anchor].chars;
-    let fits = |chars: usize, extra: usize| chars + 1 + extra <= max_chars;
-    while last - first < 2 {
-        let gain = |i: usize| -> f32 {
-            let new: HashSet<usize> = sentences[i].found.difference(&covered).copied().collect();
-            matcher.weight(&new)
-        };
-        let left = (first > 0 && fits(chars, sentences[first - 1].chars))
-            .then(|| (gain(first - 1), first - 1));
-        let right = (last + 1 < sentences.len() && fits(chars, sentences[last + 1].chars))
-            .then(|| (gain(last + 1), last + 1));
-        let best = match (left, right) {
-            (Some(l), Some(r)) => Some(if l.0 > r.0 { l } else { r }),
-            (l, r) => l.or(r),
-        };
-        let Some((weight, index)) = best else { break };
-        if weight <= 0.0 {
-            break;
-        }
-        covered.extend(sentences[index].found.iter().copied());
-        chars += 1 + sentences[index].chars;
-        if index < first {
-            first = index;
-        } else {
-            last = index;
-        }
-    }
-    // Context: an answer often sits next to the sentence that shares the question's words, so
-    // the window is filled with neighbours (following first) up to `CONTEXT_CHARS`.
-    while last - first < 2 {
-        let next = (last + 1 < sentences.len()
-            && fits(chars, sentences[last + 1].chars)
-            && chars + 1 + sentences[last + 1].chars <= CONTEXT_CHARS.max(chars))
-        .then_some(last + 1);
-        let previous = (first > 0
-            && fits(chars, sentences[first - 1].chars)
-            && chars + 1 + sentences[first - 1].chars <= CONTEXT_CHARS.max(chars))
-        .then(|| first - 1);
-        match next.or(previous) {
-            Some(i) if i > last => last = i,
-            Some(i) => first = i,
-            None => break,
-        }
-        chars += 1 + sentences[if next.is_some() { last } else { first }].chars;
-    }
+    let (first, last) = grow_window(&sentences, anchor, matcher, max_chars);
     let start = sentences[first].start;
     let end = sentences[last].end;
     let highlights = sentences[first..=last]
@@ -225,10 +199,87 @@ pub fn extract_quote(
     }
 }
 
+/// The sentence with the most question weight; the first one on a tie.
+fn pick_anchor(passage: &str, sentences: &[ScoredSentence], matcher: &TermMatcher) -> usize {
+    // A sentence holding the kind of answer asked for (a date for "quand") gets a bonus worth
+    // half an average term, among sentences that share the question's words.
+    let bonus = 0.5 * matcher.total_weight() / matcher.terms.len().max(1) as f32;
+    let sentence_weight = |s: &ScoredSentence| {
+        let base = matcher.weight(&s.found);
+        match matcher.answer_type {
+            Some(t) if base > 0.0 && crate::answer_type::present(&passage[s.start..s.end], t) => {
+                base + bonus
+            }
+            _ => base,
+        }
+    };
+    (0..sentences.len())
+        .max_by(|&a, &b| {
+            let wa = sentence_weight(&sentences[a]);
+            let wb = sentence_weight(&sentences[b]);
+            wa.partial_cmp(&wb)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.cmp(&a))
+        })
+        .unwrap_or(0)
+}
+
+/// Grows the window `anchor..=anchor` to at most three sentences: first by neighbours that add new
+/// question terms, then, while the quote is short, by context (the following sentence first).
+/// The span always stays within `max_chars` characters.
+fn grow_window(
+    sentences: &[ScoredSentence],
+    anchor: usize,
+    matcher: &TermMatcher,
+    max_chars: usize,
+) -> (usize, usize) {
+    let span = |first: usize, last: usize| sentences[last].char_end - sentences[first].char_start;
+    let (mut first, mut last) = (anchor, anchor);
+    let mut covered: HashSet<usize> = sentences[anchor].found.clone();
+    while last - first < 2 {
+        let gain = |i: usize| -> f32 {
+            let new: HashSet<usize> = sentences[i].found.difference(&covered).copied().collect();
+            matcher.weight(&new)
+        };
+        let left =
+            (first > 0 && span(first - 1, last) <= max_chars).then(|| (gain(first - 1), first - 1));
+        let right = (last + 1 < sentences.len() && span(first, last + 1) <= max_chars)
+            .then(|| (gain(last + 1), last + 1));
+        let best = match (left, right) {
+            (Some(l), Some(r)) => Some(if l.0 > r.0 { l } else { r }),
+            (l, r) => l.or(r),
+        };
+        let Some((weight, index)) = best else { break };
+        if weight <= 0.0 {
+            break;
+        }
+        covered.extend(sentences[index].found.iter().copied());
+        if index < first {
+            first = index;
+        } else {
+            last = index;
+        }
+    }
+    // Context: an answer often sits next to the sentence that shares the question's words, so
+    // the window is filled with neighbours (following first) up to `CONTEXT_CHARS`.
+    while last - first < 2 {
+        let limit = max_chars.min(CONTEXT_CHARS.max(span(first, last)));
+        if last + 1 < sentences.len() && span(first, last + 1) <= limit {
+            last += 1;
+        } else if first > 0 && span(first - 1, last) <= limit {
+            first -= 1;
+        } else {
+            break;
+        }
+    }
+    (first, last)
+}
+
 /// A sentence over the limit: keep the `max_chars` window with the most matches, cut at spaces.
 fn cut_long_sentence(passage: &str, sentence: &ScoredSentence, max_chars: usize) -> Quote {
     let text = &passage[sentence.start..sentence.end];
-    let budget = max_chars.saturating_sub(2).max(1);
+    // Two characters are left for the ellipses the renderers add at a cut.
+    let budget = max_chars.saturating_sub(2).max(1).min(max_chars);
     let boundaries: Vec<usize> = text
         .char_indices()
         .map(|(i, _)| i)
@@ -288,6 +339,7 @@ fn cut_long_sentence(passage: &str, sentence: &ScoredSentence, max_chars: usize)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn matcher(analyzers: &mut Analyzers, words: &str) -> TermMatcher {
         TermMatcher {
@@ -353,5 +405,70 @@ mod tests {
         let q = extract_quote(passage, &tokens, &m, 500);
         assert!(passage[q.start..q.end].starts_with("Pas d'aide"));
         assert!(passage[q.start..q.end].contains("Le patron a refusé."));
+    }
+
+    #[test]
+    fn whitespace_between_sentences_counts_towards_the_limit() {
+        let mut a = Analyzers::new("fr", &[]);
+        let gap = "\u{a0}\t ".repeat(300);
+        let passage = format!(
+            "Le ministère publie un rapport.{gap}Le rapport parle du budget.{gap}Fin du texte."
+        );
+        let m = matcher(&mut a, "rapport budget ministère");
+        let tokens = m.matched_tokens(&mut a, &passage);
+        let q = extract_quote(&passage, &tokens, &m, 500);
+        assert!(passage[q.start..q.end].chars().count() <= 500);
+    }
+
+    /// Sentences of two to twelve words from a small vocabulary, some of it matching the question.
+    fn sentence() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "rapport",
+            "budget",
+            "ministère",
+            "le",
+            "la",
+            "publie",
+            "été",
+            "Azure",
+            "données",
+            "x",
+            "très",
+            "longtemps",
+            "surveillance",
+        ]);
+        (
+            prop::collection::vec(word, 1..12),
+            prop::sample::select(vec![".", "!", "?", ""]),
+        )
+            .prop_map(|(words, end)| format!("Il {}{end}", words.join(" ")))
+    }
+
+    fn separator() -> impl Strategy<Value = String> {
+        let unit = prop::sample::select(vec![" ", "\t", "\n", "\u{a0}", "\u{202f}"]);
+        (prop::collection::vec(unit, 1..8), 1usize..600)
+            .prop_map(|(units, times)| units.concat().repeat(times.div_ceil(units.len().max(1))))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn quotes_never_exceed_the_limit(
+            parts in prop::collection::vec((sentence(), separator()), 1..8),
+            max_chars in 80usize..=600,
+        ) {
+            let passage: String = parts.iter().map(|(s, sep)| format!("{s}{sep}")).collect();
+            let mut a = Analyzers::new("fr", &[]);
+            let m = matcher(&mut a, "rapport budget surveillance données");
+            let tokens = m.matched_tokens(&mut a, &passage);
+            let q = extract_quote(&passage, &tokens, &m, max_chars);
+            prop_assert!(q.start <= q.end && q.end <= passage.len());
+            prop_assert!(passage.is_char_boundary(q.start) && passage.is_char_boundary(q.end));
+            let quote = &passage[q.start..q.end];
+            prop_assert!(quote.chars().count() <= max_chars, "{} chars", quote.chars().count());
+            for &(s, e) in &q.highlights {
+                prop_assert!(quote.is_char_boundary(s) && quote.is_char_boundary(e) && e <= quote.len());
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! Small text utilities shared by the analyzer, the quote extractor and name matching.
 
+use std::borrow::Cow;
+
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -93,11 +95,65 @@ pub fn strip_controls(text: &str) -> String {
 /// characters.
 fn is_invisible(c: char) -> bool {
     let control = c.is_control() && c != '\n' && c != '\t';
-    let formatting = matches!(
+    control || is_formatting(c)
+}
+
+/// Zero-width and bidirectional formatting characters: they reorder or hide text on screen.
+fn is_formatting(c: char) -> bool {
+    matches!(
         c,
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
-    );
-    control || formatting
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Makes text safe to print on a terminal, for multi-line text (quotes, paragraphs): C0 controls
+/// other than `\n` and `\t`, DEL, C1 controls (U+0080–U+009F) and the zero-width and bidi
+/// formatting characters are written as a visible Rust-style escape, `\u{1b}`. `\r\n` and a lone
+/// `\r` are line breaks and become `\n`.
+///
+/// Escaping rather than dropping: the reader sees that the file holds something odd, and the
+/// text stays recognisable against the file; an escape sequence (`ESC ] 0 ; … BEL` retitles the
+/// window, `ESC [ 2 J` clears it, U+009B is a one-character CSI) can no longer act. Text without
+/// such characters is returned as is. JSON output keeps the exact text and does not use this.
+pub fn visible_controls(text: &str) -> Cow<'_, str> {
+    escape_controls(text, false)
+}
+
+/// [`visible_controls`] for one-line fields (file names, titles, metadata, reasons): line breaks
+/// are escaped too, so that a name cannot forge extra output lines.
+pub fn visible_controls_line(text: &str) -> Cow<'_, str> {
+    escape_controls(text, true)
+}
+
+fn escape_controls(text: &str, one_line: bool) -> Cow<'_, str> {
+    let needs = |c: char| match c {
+        '\t' => false,
+        '\n' | '\r' => one_line || c == '\r',
+        c => c.is_control() || is_formatting(c),
+    };
+    if !text.chars().any(needs) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && !one_line {
+            // `\r\n` and a lone `\r` are both one line break.
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else if needs(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// A short hex content hash (first 12 hex digits of SHA-256), stable across runs and machines.
@@ -154,5 +210,22 @@ mod tests {
     #[test]
     fn short_hash_is_stable() {
         assert_eq!(short_hash("abc"), "ba7816bf8f01");
+    }
+
+    #[test]
+    fn visible_controls_escapes_terminal_sequences() {
+        assert_eq!(
+            visible_controls("a\u{1b}]0;pwned\u{7}b\u{1b}[2J\u{9b}c\u{7f}\u{202e}"),
+            "a\\u{1b}]0;pwned\\u{7}b\\u{1b}[2J\\u{9b}c\\u{7f}\\u{202e}"
+        );
+        assert_eq!(
+            visible_controls("ligne\r\nune\rdeux\n\tfin"),
+            "ligne\nune\ndeux\n\tfin"
+        );
+        assert_eq!(visible_controls_line("a\nb\rc\td"), "a\\u{a}b\\u{d}c\td");
+        assert!(matches!(
+            visible_controls("Éléphant « café »"),
+            Cow::Borrowed(_)
+        ));
     }
 }

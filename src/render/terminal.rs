@@ -1,8 +1,13 @@
 //! Plain text for the terminal.
+//!
+//! Every piece of corpus- or user-derived text (titles, file names, metadata, quotes, paragraphs,
+//! skip reasons) goes through [`visible_controls`] or [`visible_controls_line`], so that a file
+//! cannot send escape sequences to the reader's terminal. Our own ANSI bold is added after.
 
 use crate::corpus::ArticleMeta;
 use crate::search::SearchResult;
 use crate::source::SourceView;
+use crate::text::{visible_controls as multi, visible_controls_line as line};
 
 /// Plain-text rendering for the terminal. With `bold`, matched words use ANSI bold.
 pub fn answer_text(result: &SearchResult, bold: bool) -> String {
@@ -15,7 +20,7 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
         if !result.nearest.is_empty() {
             out.push_str("Nearest articles:\n");
             for (file, title) in &result.nearest {
-                out.push_str(&format!("  - {title} ({file})\n"));
+                out.push_str(&format!("  - {} ({})\n", line(title), line(file)));
             }
         }
         return out;
@@ -31,15 +36,15 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
             {
                 continue;
             }
-            quote.push_str(&hit.quote[cursor..s]);
+            quote.push_str(&multi(&hit.quote[cursor..s]));
             if bold {
-                quote.push_str(&format!("\x1b[1m{}\x1b[0m", &hit.quote[s..e]));
+                quote.push_str(&format!("\x1b[1m{}\x1b[0m", multi(&hit.quote[s..e])));
             } else {
-                quote.push_str(&hit.quote[s..e]);
+                quote.push_str(&multi(&hit.quote[s..e]));
             }
             cursor = e;
         }
-        quote.push_str(&hit.quote[cursor..]);
+        quote.push_str(&multi(&hit.quote[cursor..]));
         let prefix = if hit.quote_cut_start { "…" } else { "" };
         let suffix = if hit.quote_cut_end { "…" } else { "" };
         out.push_str(&format!(
@@ -49,13 +54,15 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
         ));
         out.push_str(&format!(
             "   — {} · {} ¶{}",
-            hit.title, hit.source, hit.paragraph
+            line(&hit.title),
+            line(&hit.source),
+            hit.paragraph
         ));
         if let Some(outlet) = &hit.outlet {
-            out.push_str(&format!(" · {outlet}"));
+            out.push_str(&format!(" · {}", line(outlet)));
         }
         if let Some(url) = &hit.url {
-            out.push_str(&format!(" · {url}"));
+            out.push_str(&format!(" · {}", line(url)));
         }
         // See `crate::cite`: the hash is paragraph N's, the range is the quote's.
         out.push_str(&format!(
@@ -71,7 +78,10 @@ pub fn source_text(view: &SourceView) -> String {
     let a = &view.article;
     let mut out = format!(
         "{}\n{} · {} paragraphs · hash {}\n",
-        a.title, a.file, a.paragraphs, a.hash
+        line(&a.title),
+        line(&a.file),
+        a.paragraphs,
+        a.hash
     );
     for (label, value) in [
         ("outlet", &a.outlet),
@@ -80,7 +90,7 @@ pub fn source_text(view: &SourceView) -> String {
         ("author", &a.author),
     ] {
         if let Some(v) = value {
-            out.push_str(&format!("{label}: {v}\n"));
+            out.push_str(&format!("{label}: {}\n", line(v)));
         }
     }
     if view.changed_since_index {
@@ -90,7 +100,11 @@ pub fn source_text(view: &SourceView) -> String {
     for p in &view.paragraphs {
         out.push_str(&format!(
             "¶{} [bytes {}–{}, hash {}]\n{}\n\n",
-            p.paragraph, p.byte_start, p.byte_end, p.hash, p.text
+            p.paragraph,
+            p.byte_start,
+            p.byte_end,
+            p.hash,
+            multi(&p.text)
         ));
     }
     out
@@ -100,16 +114,25 @@ pub fn source_text(view: &SourceView) -> String {
 pub fn sources_text(articles: &[ArticleMeta], skipped: &[crate::corpus::SkippedFile]) -> String {
     let mut out = String::new();
     for a in articles {
-        out.push_str(&format!("{}  {}  ({} ¶", a.file, a.title, a.paragraphs));
+        out.push_str(&format!(
+            "{}  {}  ({} ¶",
+            line(&a.file),
+            line(&a.title),
+            a.paragraphs
+        ));
         if let Some(outlet) = &a.outlet {
-            out.push_str(&format!(", {outlet}"));
+            out.push_str(&format!(", {}", line(outlet)));
         }
         out.push_str(")\n");
     }
     if !skipped.is_empty() {
         out.push_str(&format!("\nskipped {} file(s):\n", skipped.len()));
         for s in skipped {
-            out.push_str(&format!("  {}: {}\n", s.file, s.reason));
+            out.push_str(&format!(
+                "  {}: {}\n",
+                line(&s.file),
+                line(&s.reason.to_string())
+            ));
         }
     }
     out
@@ -123,6 +146,105 @@ pub fn bytes_text(view: &crate::cite::ByteView) -> String {
     };
     format!(
         "{} bytes {}–{} · hash {}{holder}\n{}\n",
-        view.file, view.byte_start, view.byte_end, view.hash, view.text
+        line(&view.file), view.byte_start, view.byte_end, view.hash, multi(&view.text)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{SkipReason, SkippedFile};
+    use crate::search::Hit;
+    use crate::source::ParagraphView;
+
+    const HOSTILE: &str = "a\u{1b}]0;pwned\u{7}b\u{1b}[2Jc\u{9b}31m";
+
+    /// The text with our own bold sequences removed holds no ESC, BEL or CSI.
+    fn assert_inert(text: &str) {
+        let rest = text.replace("\x1b[1m", "").replace("\x1b[0m", "");
+        assert!(
+            !rest.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+            "raw control in {text:?}"
+        );
+    }
+
+    fn meta() -> ArticleMeta {
+        ArticleMeta {
+            file: format!("{HOSTILE}.txt"),
+            title: HOSTILE.into(),
+            url: Some(HOSTILE.into()),
+            outlet: Some(HOSTILE.into()),
+            date: Some(HOSTILE.into()),
+            author: Some(HOSTILE.into()),
+            bytes: 1,
+            paragraphs: 1,
+            hash: "abc".into(),
+        }
+    }
+
+    #[test]
+    fn answers_escape_controls_but_keep_bold() {
+        let quote = format!("Le cloud {HOSTILE} fin");
+        let hit = Hit {
+            source: meta().file,
+            title: HOSTILE.into(),
+            paragraph: 1,
+            quote: quote.clone(),
+            passage: quote.clone(),
+            score: 1.0,
+            hash: "abc".into(),
+            byte_start: 0,
+            byte_end: quote.len(),
+            quote_start: 0,
+            quote_end: quote.len(),
+            highlights: vec![(3, 8), (9, 9 + HOSTILE.len())],
+            quote_cut_start: false,
+            quote_cut_end: false,
+            outlet: Some(HOSTILE.into()),
+            url: Some(HOSTILE.into()),
+        };
+        let result = SearchResult {
+            query: HOSTILE.into(),
+            abstained: false,
+            abstention: None,
+            hits: vec![hit],
+            nearest: Vec::new(),
+            coverage: 1.0,
+        };
+        let text = answer_text(&result, true);
+        assert_inert(&text);
+        assert!(text.contains("\x1b[1mcloud\x1b[0m"));
+        assert!(text.contains("\\u{1b}]0;pwned\\u{7}"));
+        let abstained = SearchResult {
+            abstained: true,
+            hits: Vec::new(),
+            nearest: vec![(meta().file, HOSTILE.into())],
+            ..result
+        };
+        assert_inert(&answer_text(&abstained, true));
+    }
+
+    #[test]
+    fn sources_and_source_escape_controls() {
+        let skipped = [SkippedFile {
+            file: HOSTILE.into(),
+            reason: SkipReason::Empty,
+        }];
+        assert_inert(&sources_text(&[meta()], &skipped));
+        let view = SourceView {
+            article: meta(),
+            paragraphs: vec![ParagraphView {
+                paragraph: 1,
+                text: format!("{HOSTILE}\r\nsuite"),
+                byte_start: 0,
+                byte_end: 1,
+                hash: "abc".into(),
+            }],
+            text: String::new(),
+            changed_since_index: false,
+        };
+        let text = source_text(&view);
+        assert_inert(&text);
+        assert!(!text.contains('\r') && text.contains("31m\nsuite"));
+    }
 }

@@ -1,0 +1,178 @@
+//! Issue #11, text side: quotes bounded whatever the whitespace, NFD corpora, operator words in
+//! questions, terminal escapes in corpus text, boilerplate patterns that cost real sentences, and
+//! patterns that would remove everything. Each test builds its own corpus in a temp folder.
+
+mod support;
+
+use std::path::PathBuf;
+
+use coverage_bot::search::Abstention;
+use coverage_bot::Library;
+use support::fixtures::{run_cli, TempCorpus};
+use support::harness::test_config;
+
+/// A temp folder with `corpus/` holding the given files and an empty `data/`.
+struct Corpus {
+    root: tempfile::TempDir,
+}
+
+impl Corpus {
+    fn with(files: &[(&str, &str)]) -> Corpus {
+        let root = tempfile::tempdir().expect("tempdir");
+        let corpus = root.path().join("corpus");
+        std::fs::create_dir_all(&corpus).expect("corpus folder");
+        for (name, text) in files {
+            std::fs::write(corpus.join(name), text).expect("write article");
+        }
+        Corpus { root }
+    }
+
+    fn corpus(&self) -> PathBuf {
+        self.root.path().join("corpus")
+    }
+
+    fn data(&self) -> PathBuf {
+        self.root.path().join("data")
+    }
+
+    fn open(&self) -> Library {
+        Library::open(test_config(&self.corpus(), &self.data()))
+            .expect("library opens")
+            .0
+    }
+}
+
+const FILLER: &str = "Le marché du vin\n\nLes viticulteurs du Bordelais attendent une \
+    récolte moyenne cette année, après un printemps pluvieux et un été sec.\n\nLes prix des \
+    bouteilles devraient rester stables selon la chambre d'agriculture.\n";
+
+#[test]
+fn quotes_stay_within_the_limit_when_whitespace_separates_sentences() {
+    let gap = "\u{a0}\t \u{202f}".repeat(500);
+    let article = format!(
+        "Le rapport minier\n\nLe ministère publie un rapport sur les mines.{gap}Le rapport \
+         chiffre le budget des mines.{gap}La suite paraîtra en juin.\n"
+    );
+    let corpus = Corpus::with(&[("mines.txt", &article), ("vin.txt", FILLER)]);
+    let result = corpus
+        .open()
+        .search("rapport budget mines ministère", 3)
+        .expect("search");
+    assert!(!result.abstained);
+    for hit in &result.hits {
+        assert!(hit.quote.chars().count() <= 500, "{}", hit.quote.len());
+    }
+}
+
+#[test]
+fn an_nfd_article_answers_accented_and_plain_questions_with_highlights_on_its_bytes() {
+    let nfd = "Activite\u{301} minie\u{300}re en Guyane\n\nLa socie\u{301}te\u{301} a \
+               de\u{301}clare\u{301} une activite\u{301} minie\u{300}re record en Guyane, selon le \
+               rapport publie\u{301} jeudi.\n";
+    let corpus = Corpus::with(&[("guyane.txt", nfd), ("vin.txt", FILLER)]);
+    let library = corpus.open();
+    for question in ["activité minière", "activite miniere"] {
+        let result = library.search(question, 3).expect("search");
+        assert!(!result.abstained, "{question}: abstained");
+        let hit = &result.hits[0];
+        assert_eq!(hit.source, "guyane.txt", "{question}");
+        let bold: Vec<&str> = hit
+            .highlights
+            .iter()
+            .map(|&(s, e)| &hit.quote[s..e])
+            .collect();
+        assert!(bold.contains(&"activite\u{301}"), "{question}: {bold:?}");
+        assert!(bold.contains(&"minie\u{300}re"), "{question}: {bold:?}");
+        // The quote is the file's own bytes.
+        assert_eq!(&nfd[hit.quote_start..hit.quote_end], hit.quote);
+    }
+}
+
+#[test]
+fn a_question_of_operator_words_only_abstains() {
+    let library = TempCorpus::new().open();
+    for question in ["AND OR NOT", "NOT", "ET OU SAUF"] {
+        let result = library.search(question, 3).expect("search");
+        assert!(result.abstained, "{question} answered: {:?}", result.hits);
+        assert_eq!(result.abstention, Some(Abstention::NoTerms), "{question}");
+    }
+    let normal = library
+        .search("Pourquoi Microsoft a-t-il suspendu des services Azure ?", 3)
+        .expect("search");
+    assert!(!normal.abstained);
+}
+
+/// Raw ESC or BEL in CLI output: what lets a file retitle or clear the reader's terminal.
+fn raw_controls(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.contains(['\u{1b}', '\u{7}', '\u{9b}'])
+}
+
+#[test]
+fn cli_output_never_carries_escape_sequences_from_the_corpus() {
+    let article = "Le titre \u{1b}]0;pwned\u{7} piégé \u{1b}[2J\n\nLe zorblax \u{1b}[2J a été \
+                   découvert \u{9b}31m par les chercheurs du laboratoire, selon le communiqué \
+                   \u{1b}]0;pwned\u{7} publié jeudi.\r\nLa suite du texte suit ici.\n";
+    let corpus = Corpus::with(&[("piege.txt", article), ("vin.txt", FILLER)]);
+    let cwd = corpus.root.path();
+    for args in [
+        vec!["sources"],
+        vec!["ask", "zorblax découvert"],
+        vec!["source", "piege.txt"],
+    ] {
+        let out = run_cli(cwd, &corpus.corpus(), &corpus.data(), &args);
+        assert!(out.status.success(), "{args:?}: {:?}", out);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!raw_controls(&out.stdout), "{args:?}: {stdout:?}");
+        assert!(stdout.contains("\\u{1b}"), "{args:?}: {stdout:?}");
+    }
+    // JSON keeps the exact text.
+    let out = run_cli(
+        cwd,
+        &corpus.corpus(),
+        &corpus.data(),
+        &["ask", "--json", "zorblax découvert"],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let quote = json["hits"][0]["quote"].as_str().unwrap_or_default();
+    assert!(quote.contains('\u{1b}'), "{quote:?}");
+}
+
+#[test]
+fn sentences_mentioning_furniture_words_can_be_quoted() {
+    let article = "Sondage sur la réforme\n\nUn sondage Reuters/Ipsos publié mardi montre que \
+                   41 % des électeurs soutiennent la réforme des retraites.\n\nLe journal a \
+                   lancé une newsletter consacrée au climat en 2019.\n\nLe gouvernement \
+                   présentera le texte au Parlement à l'automne, après une longue concertation \
+                   avec les syndicats et le patronat.\n";
+    let corpus = Corpus::with(&[("sondage.txt", article), ("vin.txt", FILLER)]);
+    let library = corpus.open();
+    let result = library
+        .search("sondage Ipsos électeurs réforme", 3)
+        .expect("search");
+    assert!(!result.abstained);
+    assert!(
+        result.hits[0].quote.contains("Reuters/Ipsos"),
+        "{:?}",
+        result.hits
+    );
+    let result = library.search("newsletter climat", 3).expect("search");
+    assert!(
+        result.hits.iter().any(|h| h.quote.contains("newsletter")),
+        "{:?}",
+        result.hits
+    );
+}
+
+#[test]
+fn a_pattern_that_matches_everything_is_refused_by_name() {
+    let corpus = Corpus::with(&[("vin.txt", FILLER)]);
+    for bad in ["", "."] {
+        let mut config = test_config(&corpus.corpus(), &corpus.data());
+        config.boilerplate.extra_patterns = vec![bad.to_string()];
+        match Library::open(config) {
+            Ok(_) => panic!("pattern {bad:?} accepted"),
+            Err(e) => assert!(e.to_string().contains(&format!("{bad:?}")), "{e}"),
+        }
+    }
+}
