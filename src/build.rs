@@ -10,14 +10,13 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tantivy::{doc, Index};
 
 use crate::analysis::Analyzers;
-use crate::clean::Cleaner;
+use crate::clean::{Cleaner, PatternTally};
 use crate::config::Config;
-use crate::corpus::{list_corpus, read_article, CorpusEntry, SkippedFile};
+use crate::corpus::{list_corpus, read_article, CorpusEntry, SkipReason, SkippedFile};
 use crate::error::{CoreError, Result};
 use crate::generation::CATALOG_FILE;
 use crate::index::{
-    file_state, fingerprint_of, schema, verify_checksums, write_atomically, Catalog,
-    FORMAT_VERSION,
+    file_state, fingerprint_of, schema, verify_checksums, write_atomically, Catalog, FORMAT_VERSION,
 };
 use crate::passage::split_passages;
 
@@ -34,6 +33,8 @@ pub struct BuildSettings {
     pub max_passage_chars: usize,
     /// Memory budget of the index writer, in megabytes (validated by the config).
     pub writer_memory_mb: usize,
+    /// The boilerplate patterns as written, to name one in a warning.
+    pub boilerplate_patterns: Vec<String>,
 }
 
 impl BuildSettings {
@@ -45,6 +46,7 @@ impl BuildSettings {
             max_file_bytes: config.corpus.max_file_bytes,
             max_passage_chars: config.search.max_passage_chars,
             writer_memory_mb: config.index.writer_memory_mb,
+            boilerplate_patterns: config.boilerplate.all_patterns(),
         }
     }
 }
@@ -69,8 +71,7 @@ pub fn build_generation(
     let (entries, skipped) = list_corpus(&settings.corpus_dir)?;
     let data_dir = &settings.data_dir;
     std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
-    let generation =
-        crate::generation::create(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
+    let generation = crate::generation::create(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
     let result = write_generation(&generation, &entries, skipped, settings, tools, cancel)
         .and_then(|catalog| {
             if catalog.is_some() {
@@ -126,6 +127,7 @@ fn write_generation(
     let mut passages = 0usize;
     let mut text_bytes = 0u64;
     let mut read_skipped = Vec::new();
+    let mut tally = PatternTally::default();
     for entry in entries {
         if cancel.load(Ordering::Relaxed) {
             progress.finish_and_clear();
@@ -150,6 +152,10 @@ fn write_generation(
                     ))?;
                     passages += 1;
                 }
+                let blocks = article.paragraphs.iter().map(|p| (p.start, p.end));
+                for (start, end) in blocks.chain(article.boilerplate.iter().copied()) {
+                    tally.add(tools.cleaner, &article.text[start..end]);
+                }
                 text_bytes += article.text.len() as u64;
                 states.push(file_state(entry, Some(article.text.as_bytes())));
                 articles.push(article.meta);
@@ -167,6 +173,10 @@ fn write_generation(
     progress.finish_and_clear();
     writer.commit()?;
     writer.wait_merging_threads()?;
+    let warnings = boilerplate_warnings(&tally, &read_skipped, entries.len(), settings);
+    for warning in &warnings {
+        tracing::warn!("{warning}");
+    }
     let fingerprint = fingerprint_of(&states, &listing_skipped);
     let mut skipped = listing_skipped;
     skipped.extend(read_skipped);
@@ -185,7 +195,41 @@ fn write_generation(
         passages,
         text_bytes,
         files: states,
+        warnings,
     }))
+}
+
+/// Warnings about boilerplate patterns that remove most of the corpus: a pattern that matched
+/// more than half of all paragraphs, or patterns that left more than half of the articles with
+/// no text at all.
+fn boilerplate_warnings(
+    tally: &PatternTally,
+    read_skipped: &[SkippedFile],
+    articles: usize,
+    settings: &BuildSettings,
+) -> Vec<String> {
+    let mut warnings: Vec<String> = tally
+        .dominant()
+        .into_iter()
+        .filter_map(|i| settings.boilerplate_patterns.get(i))
+        .map(|pattern| {
+            format!(
+                "boilerplate pattern {pattern:?} removes more than half of the corpus's \
+                 paragraphs; check boilerplate.patterns and boilerplate.extra_patterns"
+            )
+        })
+        .collect();
+    let emptied = read_skipped
+        .iter()
+        .filter(|s| s.reason == SkipReason::NoContent)
+        .count();
+    if articles > 0 && emptied * 2 > articles {
+        warnings.push(format!(
+            "boilerplate patterns left {emptied} of {articles} articles with no text; check \
+             boilerplate.patterns and boilerplate.extra_patterns"
+        ));
+    }
+    warnings
 }
 
 /// A progress bar on a terminal; hidden when stderr is not a TTY (CI, systemd, tests).

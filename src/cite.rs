@@ -96,10 +96,25 @@ mod tests {
     fn a_same_size_edit_is_seen() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "Titre\nLe chat dort.\n").unwrap();
-        assert!(passage_matches_file(dir.path(), "a.txt", 6, b"Le chat dort."));
+        assert!(passage_matches_file(
+            dir.path(),
+            "a.txt",
+            6,
+            b"Le chat dort."
+        ));
         std::fs::write(dir.path().join("a.txt"), "Titre\nLe chien dor.\n").unwrap();
-        assert!(!passage_matches_file(dir.path(), "a.txt", 6, b"Le chat dort."));
+        assert!(!passage_matches_file(
+            dir.path(),
+            "a.txt",
+            6,
+            b"Le chat dort."
+        ));
         assert!(!passage_matches_file(dir.path(), "missing.txt", 0, b"x"));
-        assert!(!passage_matches_file(dir.path(), "../a.txt", 6, b"Le chat dort."));
+        assert!(!passage_matches_file(
+            dir.path(),
+            "../a.txt",
+            6,
+            b"Le chat dort."
+        ));
     }
 }

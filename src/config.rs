@@ -236,19 +236,8 @@ impl Config {
                 self.corpus.max_file_bytes
             ));
         }
-        for pattern in self.boilerplate.all_patterns() {
-            match regex::Regex::new(&pattern) {
-                Err(e) => return fail(format!("bad boilerplate pattern {pattern:?}: {e}")),
-                // A pattern that matches the empty string matches every paragraph: every
-                // article would be skipped as boilerplate.
-                Ok(regex) if regex.is_match("") => {
-                    return fail(format!(
-                        "boilerplate pattern {pattern:?} matches empty text, so it would remove \
-                         every paragraph"
-                    ))
-                }
-                Ok(_) => {}
-            }
+        if let Err(e) = crate::clean::Cleaner::new(&self.boilerplate.all_patterns()) {
+            return fail(format!("boilerplate: {e}"));
         }
         Ok(())
     }

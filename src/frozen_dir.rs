@@ -12,8 +12,7 @@ use std::sync::Arc;
 
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle,
-    WritePtr,
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle, WritePtr,
 };
 
 /// A read-only view of a generation folder.
@@ -35,7 +34,10 @@ impl FrozenDirectory {
 fn read_only(path: &Path) -> std::io::Error {
     std::io::Error::new(
         std::io::ErrorKind::PermissionDenied,
-        format!("{} belongs to an activated index generation, which is never written", path.display()),
+        format!(
+            "{} belongs to an activated index generation, which is never written",
+            path.display()
+        ),
     )
 }
 

@@ -111,6 +111,10 @@ pub struct Catalog {
     pub text_bytes: u64,
     /// File states, for change detection.
     pub files: Vec<FileState>,
+    /// Problems found while building that the operator should see (a boilerplate pattern that
+    /// removes most of the corpus).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// An opened generation: everything a search needs.
@@ -226,15 +230,17 @@ fn damaged(generation: &Path, reason: impl Into<String>) -> CoreError {
 pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snapshot> {
     let catalog = read_catalog(generation)
         .ok_or_else(|| damaged(generation, "its catalog is missing or unreadable"))?;
-    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(Index, IndexReader)> {
-        let index = Index::open(crate::frozen_dir::FrozenDirectory::open(generation)?)?;
-        analyzers.register(&index);
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        Ok((index, reader))
-    }));
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || -> Result<(Index, IndexReader)> {
+            let index = Index::open(crate::frozen_dir::FrozenDirectory::open(generation)?)?;
+            analyzers.register(&index);
+            let reader = index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()?;
+            Ok((index, reader))
+        },
+    ));
     let (index, reader) = match opened {
         Ok(Ok(pair)) => pair,
         Ok(Err(error)) => return Err(damaged(generation, crate::error::chain(&error))),

@@ -94,6 +94,8 @@ pub struct Status {
     pub reindexing: bool,
     /// Set when answers come from an out-of-date index, with the reason.
     pub stale: Option<String>,
+    /// Warnings from the build (a boilerplate pattern removing most of the corpus).
+    pub warnings: Vec<String>,
 }
 
 /// What a search of the index found, before the hits are checked against the files.
@@ -214,7 +216,9 @@ impl Library {
         }
         tracing::warn!(files = ?changed, "files changed since indexing: rebuilding the index");
         match self.reindex(true) {
-            Ok(_) => Ok(self.drop_changed_hits(self.search_repairing(question, k)?).0),
+            Ok(_) => Ok(self
+                .drop_changed_hits(self.search_repairing(question, k)?)
+                .0),
             Err(error) => {
                 self.set_stale(Some(format!(
                     "{} changed since indexing and the index could not be rebuilt: {}",
@@ -228,13 +232,7 @@ impl Library {
 
     fn attempt(&self, snapshot: &Snapshot, question: &str, k: usize) -> Attempt {
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::search::search(
-                snapshot,
-                &self.analyzers,
-                &self.config.search,
-                question,
-                k,
-            )
+            crate::search::search(snapshot, &self.analyzers, &self.config.search, question, k)
         }));
         match run {
             Ok(Ok(result)) => Attempt::Done(result),
@@ -344,6 +342,7 @@ impl Library {
             language: self.config.language.clone(),
             reindexing: self.reindexing.load(Ordering::Relaxed),
             stale: self.stale(),
+            warnings: catalog.warnings.clone(),
         }
     }
 
@@ -449,7 +448,10 @@ fn open_or_build(
     };
     let lock = match (WriterLock::try_acquire(&settings.data_dir), usable) {
         (Ok(lock), usable) => {
-            let seen = Seen { generation: seen, check };
+            let seen = Seen {
+                generation: seen,
+                check,
+            };
             return build_locked(lock, settings, tools, &seen, usable, why);
         }
         (Err(LockError::Busy), Some(snapshot)) => {
@@ -511,10 +513,7 @@ fn build_locked(
             reason: "the build was cancelled".into(),
         }),
         (Err(error), Some(snapshot)) => {
-            let reason = format!(
-                "{why}; the rebuild failed: {}",
-                crate::error::chain(&error)
-            );
+            let reason = format!("{why}; the rebuild failed: {}", crate::error::chain(&error));
             tracing::warn!(%reason, "answering from the last good index");
             Ok((snapshot, OpenOutcome::Stale { reason }))
         }
@@ -538,7 +537,9 @@ fn find_current(settings: &BuildSettings, analyzers: &Analyzers, check: IndexChe
         });
         match opened {
             Ok(snapshot) => return freshness(snapshot, settings, analyzers),
-            Err(_) if crate::generation::current(&settings.data_dir).as_ref() != Some(&generation) => {
+            Err(_)
+                if crate::generation::current(&settings.data_dir).as_ref() != Some(&generation) =>
+            {
                 continue
             }
             Err(error) => return Found::Missing(crate::error::chain(&error)),

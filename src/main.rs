@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use coverage_bot::config::{Config, DEFAULT_CONFIG_PATH};
+use coverage_bot::text::{visible_controls as multi, visible_controls_line as line};
 use coverage_bot::{render, CoreError, IndexCheck, Library, OpenOutcome};
 
 /// Answers questions about a news corpus with verbatim, checkable quotes.
@@ -105,7 +106,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Paths and names in errors come from the user or the corpus: no raw escapes.
+            eprintln!("error: {}", multi(&format!("{error:#}")));
             exit_code_for(&error)
         }
     }
@@ -206,7 +208,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let (library, outcome) = Library::open_with(config, check)?;
     if let OpenOutcome::Stale { reason } = &outcome {
-        eprintln!("warning: answering from an out-of-date index: {reason}");
+        eprintln!(
+            "warning: answering from an out-of-date index: {}",
+            line(reason)
+        );
     }
     match cli.command {
         Command::Ask {
@@ -302,7 +307,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 status.analyzer_version
             );
             for s in &status.skipped {
-                println!("  skipped {}: {}", s.file, s.reason);
+                println!(
+                    "  skipped {}: {}",
+                    line(&s.file),
+                    line(&s.reason.to_string())
+                );
+            }
+            for warning in &status.warnings {
+                println!("warning: {}", line(warning));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -338,13 +350,13 @@ fn source_error(error: CoreError) -> anyhow::Result<ExitCode> {
         } => {
             eprintln!("error: no article named {requested:?} in the corpus.");
             if !suggestions.is_empty() {
-                eprintln!("closest names: {}", suggestions.join(", "));
+                eprintln!("closest names: {}", line(&suggestions.join(", ")));
             }
             eprintln!("run `coverage-bot sources` to list the articles.");
             Ok(ExitCode::from(1))
         }
         e @ (CoreError::UnknownParagraph { .. } | CoreError::UnknownByteRange { .. }) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", line(&e.to_string()));
             Ok(ExitCode::from(1))
         }
         e => Err(e.into()),

@@ -127,7 +127,13 @@ mod tests {
         ] {
             let error = check(&config(&corpus, &data)).unwrap_err();
             assert!(
-                matches!(error, CoreError::InvalidSetting { key: "index.dir", .. }),
+                matches!(
+                    error,
+                    CoreError::InvalidSetting {
+                        key: "index.dir",
+                        ..
+                    }
+                ),
                 "{data:?}: {error}"
             );
         }

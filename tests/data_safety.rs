@@ -193,7 +193,11 @@ fn a_data_folder_holding_the_corpus_is_refused_and_the_corpus_survives() {
         std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
     }
     let before = snapshot_tree(&corpus);
-    for data in [root.path().to_path_buf(), corpus.clone(), corpus.join("idx")] {
+    for data in [
+        root.path().to_path_buf(),
+        corpus.clone(),
+        corpus.join("idx"),
+    ] {
         let out = run_cli(root.path(), &corpus, &data, &["index"]);
         assert_eq!(out.status.code(), Some(2), "{data:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("index.dir"), "{}", stderr(&out));
@@ -430,7 +434,10 @@ fn readers_never_rebuild_or_fail_while_another_process_rebuilds() {
     writing.join().unwrap();
     let rebuilds = rebuilds.load(Ordering::Relaxed);
     eprintln!("{opens} reader opens during {rebuilds} rebuilds: none failed, none rebuilt");
-    assert!(rebuilds >= 3 && opens >= 50, "{opens} opens, {rebuilds} rebuilds");
+    assert!(
+        rebuilds >= 3 && opens >= 50,
+        "{opens} opens, {rebuilds} rebuilds"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,12 +537,7 @@ fn a_damaged_index_never_crashes_a_query_and_gets_rebuilt() {
             &t.data().join("index"),
             &["ask", QUESTION],
         );
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            ".{extension}: {}",
-            stderr(&out)
-        );
+        assert_eq!(out.status.code(), Some(0), ".{extension}: {}", stderr(&out));
         assert!(stdout(&out).contains("Azure"));
         // The library, as the bot uses it: damage again under an open library.
         let library = t.open();
@@ -608,7 +610,10 @@ fn a_same_size_edit_with_its_mtime_restored_is_never_quoted_from_old_bytes() {
 fn out_of_range_settings_and_misplaced_paths_exit_2_naming_the_key() {
     let t = TempCorpus::new();
     let cases = [
-        ("[index]\nwriter_memory_mb = 100000\n", "index.writer_memory_mb"),
+        (
+            "[index]\nwriter_memory_mb = 100000\n",
+            "index.writer_memory_mb",
+        ),
         (
             "[index]\nwriter_memory_mb = 17592186044416\n",
             "index.writer_memory_mb",
@@ -671,7 +676,11 @@ fn every_citation_checks_out_with_source_paragraph_and_source_bytes() {
         for hit in library.search(&question, 5).unwrap().hits {
             let view = library.source(&hit.source, Some(hit.paragraph)).unwrap();
             let paragraph = &view.paragraphs[0];
-            assert_eq!(paragraph.hash, hit.hash, "{} ¶{}", hit.source, hit.paragraph);
+            assert_eq!(
+                paragraph.hash, hit.hash,
+                "{} ¶{}",
+                hit.source, hit.paragraph
+            );
             assert!(paragraph.byte_start <= hit.quote_start && hit.quote_end <= paragraph.byte_end);
             let bytes = library
                 .source_bytes(&hit.source, hit.quote_start, hit.quote_end)
@@ -684,9 +693,17 @@ fn every_citation_checks_out_with_source_paragraph_and_source_bytes() {
     }
     assert!(checked > 200, "only {checked} hits checked");
     // The printed form, end to end: the CLI's citation line is checked by the CLI's `source`.
-    let out = run_cli(t.root.path(), &t.corpus(), &t.data(), &["ask", QUESTION, "--top", "5"]);
+    let out = run_cli(
+        t.root.path(),
+        &t.corpus(),
+        &t.data(),
+        &["ask", QUESTION, "--top", "5"],
+    );
     let text = stdout(&out);
-    let citations = regex::Regex::new(r"· (\S+) ¶(\d+).*\[¶\d+ hash ([0-9a-f]{12}) · quote bytes (\d+)–(\d+)\]").unwrap();
+    let citations = regex::Regex::new(
+        r"· (\S+) ¶(\d+).*\[¶\d+ hash ([0-9a-f]{12}) · quote bytes (\d+)–(\d+)\]",
+    )
+    .unwrap();
     let mut printed = 0;
     for c in citations.captures_iter(&text) {
         let out = run_cli(
@@ -695,7 +712,11 @@ fn every_citation_checks_out_with_source_paragraph_and_source_bytes() {
             &t.data(),
             &["source", &c[1], "--paragraph", &c[2]],
         );
-        assert!(stdout(&out).contains(&format!("hash {}", &c[3])), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains(&format!("hash {}", &c[3])),
+            "{}",
+            stdout(&out)
+        );
         let range = format!("{}..{}", &c[4], &c[5]);
         let out = run_cli(
             t.root.path(),

@@ -146,7 +146,11 @@ pub fn bytes_text(view: &crate::cite::ByteView) -> String {
     };
     format!(
         "{} bytes {}–{} · hash {}{holder}\n{}\n",
-        line(&view.file), view.byte_start, view.byte_end, view.hash, multi(&view.text)
+        line(&view.file),
+        view.byte_start,
+        view.byte_end,
+        view.hash,
+        multi(&view.text)
     )
 }
 
