@@ -214,7 +214,7 @@ fn boilerplate_warnings(
         .filter_map(|i| settings.boilerplate_patterns.get(i))
         .map(|pattern| {
             format!(
-                "boilerplate pattern {pattern:?} removes more than half of the corpus's \
+                "boilerplate pattern {pattern:?} matches more than half of the corpus's \
                  paragraphs; check boilerplate.patterns and boilerplate.extra_patterns"
             )
         })

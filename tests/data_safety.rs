@@ -458,7 +458,7 @@ fn segment_files(generation: &Path, extension: &str) -> Vec<PathBuf> {
         .filter(|p| p.extension().and_then(|e| e.to_str()) == Some(extension))
         .map(|p| (std::fs::metadata(&p).unwrap().len(), p))
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     files.into_iter().map(|(_, p)| p).collect()
 }
 
@@ -752,4 +752,36 @@ fn an_io_error_prints_its_cause_once() {
         .unwrap();
     let err = stderr(&out);
     assert!(err.matches("os error 2").count() <= 1, "{err}");
+}
+
+#[test]
+fn a_boilerplate_pattern_matching_most_of_the_corpus_is_reported() {
+    let t = TempCorpus::new();
+    let config = t.root.path().join("broad.toml");
+    std::fs::write(&config, "[boilerplate]\nextra_patterns = [\"e\"]\n").unwrap();
+    let out = Command::new(bin())
+        .current_dir(t.root.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("--corpus")
+        .arg(t.corpus())
+        .arg("--data")
+        .arg(t.data())
+        .arg("index")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("warning: boilerplate pattern \"e\" matches more than half"),
+        "{}",
+        stdout(&out)
+    );
+    // The shipped patterns raise no warning on the bundled corpus.
+    let out = run_cli(
+        t.root.path(),
+        &t.corpus(),
+        &t.data(),
+        &["index", "--rebuild"],
+    );
+    assert!(!stdout(&out).contains("warning"), "{}", stdout(&out));
 }

@@ -367,6 +367,26 @@ pub fn status_message(status: &Status, locale: Locale) -> Message {
             true,
         ),
     ];
+    // A stale index and build warnings come first: the operator must act on them.
+    if let Some(reason) = &status.stale {
+        fields.insert(
+            0,
+            (
+                locale
+                    .pick("⚠ Out-of-date index", "⚠ Index pas à jour")
+                    .to_string(),
+                truncate_chars(&escape_markdown(reason), limits::FIELD_VALUE - 40),
+                false,
+            ),
+        );
+    }
+    for warning in status.warnings.iter().take(3) {
+        fields.push((
+            locale.pick("⚠ Warning", "⚠ Avertissement").to_string(),
+            truncate_chars(&escape_markdown(warning), limits::FIELD_VALUE - 40),
+            false,
+        ));
+    }
     let skipped_title = format!(
         "{} ({})",
         locale.pick("Skipped files", "Fichiers ignorés"),

@@ -183,6 +183,8 @@ mod tests {
             bytes: 1,
             paragraphs: 1,
             hash: "abc".into(),
+            body_start: None,
+            title_in_front_matter: false,
         }
     }
 
