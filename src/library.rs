@@ -444,7 +444,11 @@ fn open_or_build(
     let (usable, why) = match find_current(settings, tools.analyzers, check) {
         Found::Fresh(snapshot) => return Ok((snapshot, OpenOutcome::Opened)),
         Found::Stale(snapshot, why) => (Some(snapshot), why),
-        Found::Missing(why) => (None, why),
+        Found::Missing(why) => {
+            // Nothing to serve: an unreadable corpus is the error to report, not the index.
+            list_corpus(&settings.corpus_dir)?;
+            (None, why)
+        }
     };
     let lock = match (WriterLock::try_acquire(&settings.data_dir), usable) {
         (Ok(lock), usable) => {

@@ -1,5 +1,5 @@
 //! Checks of the corpus and data folders before anything is read or written: each must be a
-//! folder, and neither may hold the other, so that building an index can never write into the
+//! folder (the corpus one also passes [`crate::corpus::check_root`]), and neither may hold the other, so that building an index can never write into the
 //! corpus nor remove anything from it.
 
 use std::path::{Component, Path, PathBuf};
@@ -11,24 +11,8 @@ use crate::error::{CoreError, Result};
 pub fn check(config: &Config) -> Result<()> {
     let corpus = &config.corpus.dir;
     let data = &config.index.dir;
-    match std::fs::metadata(corpus) {
-        Ok(meta) if !meta.is_dir() => {
-            return Err(CoreError::InvalidSetting {
-                key: "corpus.dir",
-                message: format!(
-                    "{} is a file; the corpus must be a folder of articles",
-                    corpus.display()
-                ),
-            })
-        }
-        Ok(_) => {}
-        Err(e) => {
-            return Err(CoreError::Corpus {
-                path: corpus.clone(),
-                message: e.to_string(),
-            })
-        }
-    }
+    // Missing, a file, `/` or a system folder: refused before anything else is looked at.
+    let corpus_real = crate::corpus::check_root(corpus)?;
     if let Ok(meta) = std::fs::metadata(data) {
         if !meta.is_dir() {
             return Err(CoreError::InvalidSetting {
@@ -40,9 +24,6 @@ pub fn check(config: &Config) -> Result<()> {
             });
         }
     }
-    let corpus_real = corpus
-        .canonicalize()
-        .map_err(|e| CoreError::io(corpus, e))?;
     let data_real = resolve_maybe_missing(data);
     let overlap = if data_real == corpus_real {
         Some("is the corpus folder")
@@ -149,10 +130,7 @@ mod tests {
         std::fs::create_dir(&corpus).unwrap();
         assert!(matches!(
             check(&config(&file, &root.path().join("data"))),
-            Err(CoreError::InvalidSetting {
-                key: "corpus.dir",
-                ..
-            })
+            Err(CoreError::Corpus { .. })
         ));
         assert!(matches!(
             check(&config(&corpus, &file)),

@@ -212,10 +212,16 @@ fn unreadable_sub_folders_are_skipped_and_the_rest_is_served() {
     assert_eq!(ask.status.code(), Some(0), "{}", text(&ask));
     let ask = run(&["ask", "--json", "ouvertmot"]);
     assert!(text(&ask).contains("open/visible.txt"), "{}", text(&ask));
-    // An unreadable root is still an error: there is no corpus to serve.
-    let root = runner.run(t.root.path(), &locked[1], &t.data(), &["sources"]);
+    // An unreadable root with no index is an error: there is nothing to serve.
+    let fresh = t.root.path().join("fresh-data");
+    let root = runner.run(t.root.path(), &locked[1], &fresh, &["sources"]);
     assert_eq!(root.status.code(), Some(2), "{}", text(&root));
-    assert!(text(&root).contains("permission denied"), "{}", text(&root));
+    assert!(text(&root).contains("ermission denied"), "{}", text(&root));
+    // With an index on disk, the index is served and the warning says why it may be stale.
+    let root = runner.run(t.root.path(), &locked[1], &t.data(), &["sources"]);
+    assert_eq!(root.status.code(), Some(0), "{}", text(&root));
+    assert!(text(&root).contains("out-of-date index"), "{}", text(&root));
+    assert!(text(&root).contains("ermission denied"), "{}", text(&root));
 }
 
 /// Creates `levels` nested folders named `segment` under `dir` with relative steps (a full path

@@ -647,7 +647,7 @@ fn out_of_range_settings_and_misplaced_paths_exit_2_naming_the_key() {
     std::fs::write(&file, "x").unwrap();
     let out = run_cli(t.root.path(), &file, &t.data(), &["ask", QUESTION]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("corpus.dir"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is a file"), "{}", stderr(&out));
     let out = run_cli(t.root.path(), &t.corpus(), &file, &["ask", QUESTION]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("index.dir"), "{}", stderr(&out));
