@@ -209,13 +209,14 @@ impl Library {
     ///   changed since indexing (even a same-size edit with its modification time restored) is
     ///   dropped, the index is rebuilt, and the search runs again.
     pub fn search(&self, question: &str, k: usize) -> Result<SearchResult> {
+        let searched = self.snapshot();
         let result = self.search_repairing(question, k)?;
         let (result, changed) = self.drop_changed_hits(result);
         if changed.is_empty() {
             return Ok(result);
         }
         tracing::warn!(files = ?changed, "files changed since indexing: rebuilding the index");
-        match self.reindex(true) {
+        match self.rebuild_replacing(&searched) {
             Ok(_) => Ok(self
                 .drop_changed_hits(self.search_repairing(question, k)?)
                 .0),
@@ -252,7 +253,7 @@ impl Library {
             generation: snapshot.dir.clone(),
             reason,
         };
-        if let Err(error) = self.reindex(true) {
+        if let Err(error) = self.rebuild_replacing(&snapshot) {
             return Err(damaged(format!(
                 "{reason}; rebuilding it failed: {}",
                 crate::error::chain(&error)
@@ -360,11 +361,25 @@ impl Library {
     /// process's build is waited for through the writer lock. A failed rebuild leaves the old
     /// index in use and marks it stale.
     pub fn reindex(&self, force: bool) -> Result<ReindexOutcome> {
+        self.reindex_when(|library| Ok(force || library.corpus_changed()?))
+    }
+
+    /// Rebuilds unless the snapshot in use is no longer `seen`: when several searches find the
+    /// same damage or the same changed file, the first rebuilds and the others use its result.
+    fn rebuild_replacing(&self, seen: &Arc<Snapshot>) -> Result<ReindexOutcome> {
+        self.reindex_when(|library| Ok(Arc::ptr_eq(&library.snapshot(), seen)))
+    }
+
+    /// Rebuilds when `needed` says so, asked with the in-process build lock held.
+    fn reindex_when(
+        &self,
+        needed: impl FnOnce(&Library) -> Result<bool>,
+    ) -> Result<ReindexOutcome> {
         let _guard = match self.build_lock.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if !force && !self.corpus_changed()? {
+        if !needed(self)? {
             return Ok(ReindexOutcome::Unchanged);
         }
         self.reindexing.store(true, Ordering::Relaxed);

@@ -90,7 +90,9 @@ fn an_nfd_article_answers_accented_and_plain_questions_with_highlights_on_its_by
 
 #[test]
 fn a_question_of_operator_words_only_abstains() {
-    let library = TempCorpus::new().open();
+    // The corpus must outlive the library: hits are checked against the files.
+    let corpus = TempCorpus::new();
+    let library = corpus.open();
     for question in ["AND OR NOT", "NOT", "ET OU SAUF"] {
         let result = library.search(question, 3).expect("search");
         assert!(result.abstained, "{question} answered: {:?}", result.hits);
