@@ -3,7 +3,7 @@
 //! Each subfolder of the given directory holds an `expected.html`: the article text a good
 //! extractor keeps (Mozilla Readability's test pages). Every paragraph of it is article text, so
 //! every paragraph the cleaner flags is a false positive. The table compares the rules before
-//! issue #11 (kept below as `legacy_flags`) with the current [`Cleaner`].
+//! issue #11 (the same default patterns applied anywhere, as `legacy_flags` below) with the current [`Cleaner`].
 //!
 //! ```text
 //! cargo run --release --example boilerplate_check -- /work/shared/extract-dev
@@ -11,41 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
-use coverage_bot::clean::{ends_like_sentence, Cleaner};
+use coverage_bot::clean::{ends_like_sentence, Cleaner, DEFAULT_PATTERNS};
 use coverage_bot::text::fold;
 use regex::RegexSet;
 use scraper::{ElementRef, Html, Selector};
-
-/// The default patterns before issue #11, for the "before" column.
-const LEGACY_PATTERNS: &[&str] = &[
-    r"\bnewsletters?\b",
-    r"^(inscri(s|vez|re)|abonne(z|r)?)[- ]?(toi|vous)?\b",
-    r"^(subscribe|sign up)\b",
-    r"\b(laisser|laissez|ecrire|poster|postez) un commentaire\b",
-    r"\b(dites|dis)-le (nous )?en commentaires?\b",
-    r"\bleave a (comment|reply)\b",
-    r"^\d+ commentaires?$",
-    r"^(voir|lire) (aussi|egalement)\b",
-    r"^a (lire|voir) (aussi|egalement)\b",
-    r"^(see|read) (also|more)\b",
-    r"^(related|sur le meme sujet|dans la meme rubrique)\b",
-    r"\b(latest|top) (stories|news|articles)\b",
-    r"\breceive latest\b",
-    r"^(les )?(dernieres|derniers) (actualites|infos|articles|nouvelles)\b",
-    r"^(les plus lus|most read|trending)\b",
-    r"^(photo|credit photo|credits? photos?|image|illustration)\s*:",
-    r"\b(getty images|afp photo|reuters/)\b",
-    r"^©",
-    r"^[-–—]?\s*(adapte|traduit|translated|adapted) (par|by)\b",
-    r"\bversion originale sur\b",
-    r"\b(is a team of journalists|news staff|notre redaction)\b",
-    r"^(par|by) [\w' .-]{3,40}\w$",
-    r"\bje vous (concocte|concote|propose les meilleurs)\b",
-    r"^(partager|partagez|share|tweet|imprimer|print|email)( (cet|this) article| sur| on)?$",
-    r"^(publicite|advertisement|sponsorise|sponsored)$",
-    r"\b(tous droits reserves|all rights reserved)\b",
-    r"\b(accepte[rz]? les|we use) cookies\b",
-];
 
 /// The rules before issue #11: any pattern anywhere, then short or unpunctuated lines after the
 /// last prose paragraph.
@@ -94,7 +63,7 @@ fn main() -> anyhow::Result<()> {
         .nth(1)
         .map(PathBuf::from)
         .ok_or_else(|| anyhow::anyhow!("usage: boilerplate_check <extract-dev folder>"))?;
-    let legacy = RegexSet::new(LEGACY_PATTERNS)?;
+    let legacy = RegexSet::new(DEFAULT_PATTERNS)?;
     let cleaner = Cleaner::with_default_patterns();
     let (mut total, mut before, mut after) = (0, 0, 0);
     let mut flagged_after = Vec::new();

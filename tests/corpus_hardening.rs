@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use coverage_bot::corpus::{list_corpus, SkipReason, SkippedFile};
 use serde_json::Value;
-use support::fixtures::{bin, run_cli, TempCorpus};
+use support::fixtures::{run_cli, TempCorpus};
+use support::unprivileged::{self, open_up, set_mode};
 
 const SEED_QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azure ?";
 
@@ -63,70 +64,29 @@ fn skipped_of(sources: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
-fn set_mode(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .unwrap_or_else(|e| panic!("chmod {mode:o} {}: {e}", path.display()));
-}
-
-/// The effective user id, from `/proc/self/status` (`Uid: real effective saved fs`).
-fn effective_uid() -> u32 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().nth(1))
-        .and_then(|id| id.parse().ok())
-        .expect("an Uid line in /proc/self/status")
-}
-
 /// Runs the binary as a user that mode-000 folders keep out. Root reads them anyway, so as root
 /// the binary runs as `nobody` through `setpriv`, from a copy inside the (world-readable) temp
 /// folder.
 struct Unprivileged {
     program: PathBuf,
-    as_nobody: bool,
 }
 
 impl Unprivileged {
     /// Prepares `root` (the temp folder) so `nobody` can traverse it, read the corpus and write
     /// `data`.
     fn new(root: &Path, data: &Path) -> Unprivileged {
-        if effective_uid() != 0 {
-            return Unprivileged {
-                program: bin(),
-                as_nobody: false,
-            };
+        let program = unprivileged::program_in(root);
+        if unprivileged::running_as_root() {
+            open_up(root);
+            std::fs::create_dir_all(data).expect("create the data folder");
+            set_mode(data, 0o777);
         }
-        let program = root.join("coverage-bot");
-        std::fs::copy(bin(), &program).expect("copy the binary into the temp folder");
-        set_mode(&program, 0o755);
-        open_up(root);
-        std::fs::create_dir_all(data).expect("create the data folder");
-        set_mode(data, 0o777);
-        Unprivileged {
-            program,
-            as_nobody: true,
-        }
+        Unprivileged { program }
     }
 
     fn run(&self, cwd: &Path, corpus: &Path, data: &Path, args: &[&str]) -> Output {
-        let mut command = if self.as_nobody {
-            let mut c = Command::new("setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-                .arg(&self.program);
-            c
-        } else {
-            Command::new(&self.program)
-        };
-        command
-            .current_dir(cwd)
-            .arg("--corpus")
-            .arg(corpus)
-            .arg("--data")
-            .arg(data)
+        unprivileged::cli_command(&self.program, cwd, corpus, data)
             .args(args)
-            .env_remove("DISCORD_TOKEN")
-            .env_remove("RUST_LOG")
             .output()
             .unwrap_or_else(|e| {
                 panic!(
@@ -134,19 +94,6 @@ impl Unprivileged {
                      (util-linux) to drop to uid 65534"
                 )
             })
-    }
-}
-
-/// Folders 0755, files 0644, recursively (tempfile creates 0700 folders).
-fn open_up(path: &Path) {
-    let meta = std::fs::symlink_metadata(path).expect("stat");
-    if meta.is_dir() {
-        set_mode(path, 0o755);
-        for entry in std::fs::read_dir(path).expect("read_dir").flatten() {
-            open_up(&entry.path());
-        }
-    } else if meta.is_file() && meta.permissions().mode() & 0o111 == 0 {
-        set_mode(path, 0o644);
     }
 }
 

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use coverage_bot::{CoreError, Library, OpenOutcome};
 use serde_json::json;
 use support::fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, TEST_USER_ID};
-use support::fixtures::{bin, run_cli, write_synthetic_corpus, TempCorpus};
+use support::fixtures::{bin, cli_command, run_cli, write_synthetic_corpus, TempCorpus};
+use support::unprivileged;
 
 const QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azure ?";
 
@@ -70,21 +71,11 @@ fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 // then run through `setpriv` as `nobody`. A test that cannot drop privileges fails.
 // ---------------------------------------------------------------------------------------------
 
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(2).map(|v| v == "0"))
-        })
-        .unwrap_or(false)
-}
-
 /// A folder `nobody` can traverse and read, holding a copy of the binary, a corpus and an index
 /// folder that `nobody` cannot write (owned by root with mode 0755, or made read-only).
 struct Unprivileged {
     root: tempfile::TempDir,
+    program: PathBuf,
 }
 
 impl Unprivileged {
@@ -97,13 +88,8 @@ impl Unprivileged {
             let entry = entry.unwrap();
             std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
         }
-        std::fs::copy(bin(), root.path().join("coverage-bot")).unwrap();
-        std::fs::set_permissions(
-            root.path().join("coverage-bot"),
-            std::fs::Permissions::from_mode(0o755),
-        )
-        .unwrap();
-        Unprivileged { root }
+        let program = unprivileged::program_in(root.path());
+        Unprivileged { root, program }
     }
     fn corpus(&self) -> PathBuf {
         self.root.path().join("corpus")
@@ -111,6 +97,22 @@ impl Unprivileged {
     fn data(&self) -> PathBuf {
         self.root.path().join("data")
     }
+    /// Builds the index, then changes the corpus (so the index is out of date) and makes the data
+    /// folder read-only.
+    fn stale_and_read_only(&self) {
+        assert!(
+            run_cli(self.root.path(), &self.corpus(), &self.data(), &["index"])
+                .status
+                .success()
+        );
+        std::fs::write(
+            self.corpus().join("zz-nouveau.txt"),
+            "Un nouvel article\n\nLe conseil municipal adopte le budget participatif zorglub.\n",
+        )
+        .unwrap();
+        self.make_data_read_only();
+    }
+
     /// Makes the whole data folder unwritable for the unprivileged user.
     fn make_data_read_only(&self) {
         let mut stack = vec![self.data()];
@@ -128,28 +130,12 @@ impl Unprivileged {
     }
     /// A command running the copied binary as an unprivileged user.
     fn command(&self) -> Command {
-        let binary = self.root.path().join("coverage-bot");
-        let mut command = if running_as_root() {
-            let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
-                .into_iter()
-                .find(|p| Path::new(p).exists())
-                .expect("setpriv (util-linux) is needed to run the binary unprivileged as root");
-            let mut c = Command::new(setpriv);
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-                .arg(&binary);
-            c
-        } else {
-            Command::new(&binary)
-        };
-        command
-            .current_dir(self.root.path())
-            .arg("--corpus")
-            .arg(self.corpus())
-            .arg("--data")
-            .arg(self.data())
-            .env_remove("DISCORD_TOKEN")
-            .env_remove("RUST_LOG");
-        command
+        unprivileged::cli_command(
+            &self.program,
+            self.root.path(),
+            &self.corpus(),
+            &self.data(),
+        )
     }
 }
 
@@ -160,19 +146,10 @@ fn the_unprivileged_user_really_cannot_write_the_data_folder() {
         .status
         .success());
     u.make_data_read_only();
-    let probe = if running_as_root() {
-        Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .args(["touch"])
-            .arg(u.data().join("index/probe"))
-            .output()
-            .expect("setpriv")
-    } else {
-        Command::new("touch")
-            .arg(u.data().join("index/probe"))
-            .output()
-            .unwrap()
-    };
+    let probe = unprivileged::command(Path::new("/usr/bin/touch"))
+        .arg(u.data().join("probe"))
+        .output()
+        .expect("run touch unprivileged");
     assert!(
         !probe.status.success(),
         "the privilege drop did not work: the data folder is writable"
@@ -247,12 +224,7 @@ fn user_folders_named_like_generations_in_a_shared_data_folder_survive_rebuilds(
 
 /// Starts `index --rebuild` and kills it with SIGKILL after `delay`.
 fn kill_a_build(t: &TempCorpus, delay: Duration) {
-    let mut child = Command::new(bin())
-        .current_dir(t.root.path())
-        .arg("--corpus")
-        .arg(t.corpus())
-        .arg("--data")
-        .arg(t.data())
+    let mut child = cli_command(t.root.path(), &t.corpus(), &t.data())
         .args(["index", "--rebuild"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -296,16 +268,7 @@ fn builds_killed_at_any_moment_leave_a_working_index_and_no_leftovers() {
 #[test]
 fn a_rebuild_that_cannot_write_leaves_the_cli_answering_from_the_last_good_index() {
     let u = Unprivileged::new();
-    assert!(run_cli(u.root.path(), &u.corpus(), &u.data(), &["index"])
-        .status
-        .success());
-    // The corpus changes, so the index is stale; the data folder cannot be written.
-    std::fs::write(
-        u.corpus().join("zz-nouveau.txt"),
-        "Un nouvel article\n\nLe conseil municipal adopte le budget participatif zorglub.\n",
-    )
-    .unwrap();
-    u.make_data_read_only();
+    u.stale_and_read_only();
     for args in [
         vec!["ask", QUESTION],
         vec!["sources"],
@@ -328,15 +291,7 @@ fn a_rebuild_that_cannot_write_leaves_the_cli_answering_from_the_last_good_index
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bot_starts_and_answers_on_a_read_only_data_folder() {
     let u = Unprivileged::new();
-    assert!(run_cli(u.root.path(), &u.corpus(), &u.data(), &["index"])
-        .status
-        .success());
-    std::fs::write(
-        u.corpus().join("zz-nouveau.txt"),
-        "Un nouvel article\n\nLe conseil municipal adopte le budget participatif zorglub.\n",
-    )
-    .unwrap();
-    u.make_data_read_only();
+    u.stale_and_read_only();
     let d = FakeDiscord::start().await;
     let log = u.root.path().join("serve.log");
     let mut child = u
@@ -382,12 +337,7 @@ fn two_rebuilds_at_once_both_succeed() {
         .success());
     for round in 0..6 {
         let spawn = || {
-            Command::new(bin())
-                .current_dir(t.root.path())
-                .arg("--corpus")
-                .arg(t.corpus())
-                .arg("--data")
-                .arg(t.data())
+            cli_command(t.root.path(), &t.corpus(), &t.data())
                 .args(["index", "--rebuild"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
@@ -629,14 +579,9 @@ fn out_of_range_settings_and_misplaced_paths_exit_2_naming_the_key() {
     for (toml, key) in cases {
         let config = t.root.path().join("bad.toml");
         std::fs::write(&config, toml).unwrap();
-        let out = Command::new(bin())
-            .current_dir(t.root.path())
+        let out = cli_command(t.root.path(), &t.corpus(), &t.data())
             .arg("--config")
             .arg(&config)
-            .arg("--corpus")
-            .arg(t.corpus())
-            .arg("--data")
-            .arg(t.data())
             .args(["ask", QUESTION])
             .output()
             .unwrap();
@@ -759,14 +704,9 @@ fn a_boilerplate_pattern_matching_most_of_the_corpus_is_reported() {
     let t = TempCorpus::new();
     let config = t.root.path().join("broad.toml");
     std::fs::write(&config, "[boilerplate]\nextra_patterns = [\"e\"]\n").unwrap();
-    let out = Command::new(bin())
-        .current_dir(t.root.path())
+    let out = cli_command(t.root.path(), &t.corpus(), &t.data())
         .arg("--config")
         .arg(&config)
-        .arg("--corpus")
-        .arg(t.corpus())
-        .arg("--data")
-        .arg(t.data())
         .arg("index")
         .output()
         .unwrap();

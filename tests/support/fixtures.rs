@@ -72,18 +72,30 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_coverage-bot"))
 }
 
-/// Runs the CLI over a corpus and data folder, from `cwd` (so no config or `.env` of the
-/// repository is picked up).
-pub fn run_cli(cwd: &Path, corpus: &Path, data: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
+/// The CLI over a corpus and data folder, from `cwd` (so no config or `.env` of the repository is
+/// picked up), with no token and no log filter from the environment.
+pub fn cli_command(cwd: &Path, corpus: &Path, data: &Path) -> Command {
+    over_corpus(Command::new(bin()), cwd, corpus, data)
+}
+
+/// Points a command that runs the binary (directly or through a wrapper) at a corpus and data
+/// folder, from `cwd`, with no token and no log filter from the environment.
+pub fn over_corpus(mut command: Command, cwd: &Path, corpus: &Path, data: &Path) -> Command {
+    command
         .current_dir(cwd)
         .arg("--corpus")
         .arg(corpus)
         .arg("--data")
         .arg(data)
-        .args(args)
         .env_remove("DISCORD_TOKEN")
-        .env_remove("RUST_LOG")
+        .env_remove("RUST_LOG");
+    command
+}
+
+/// Runs the CLI over a corpus and data folder (see [`cli_command`]).
+pub fn run_cli(cwd: &Path, corpus: &Path, data: &Path, args: &[&str]) -> Output {
+    cli_command(cwd, corpus, data)
+        .args(args)
         .output()
         .expect("run coverage-bot")
 }

@@ -5,3 +5,4 @@ pub mod fake_discord;
 pub mod fixtures;
 pub mod harness;
 pub mod logs;
+pub mod unprivileged;
