@@ -16,6 +16,7 @@
 
 use std::str::CharIndices;
 
+use crate::span::Span;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
     TextAnalyzer, Token, TokenStream, Tokenizer,
@@ -191,7 +192,7 @@ pub struct AnalyzedToken {
     /// Token position (counting stop words).
     pub position: usize,
     /// Byte range in the analyzed text.
-    pub offset: (usize, usize),
+    pub offset: Span,
 }
 
 impl Analyzers {
@@ -281,7 +282,7 @@ impl Analyzers {
                     exact: t.text.clone(),
                     stem: None,
                     position: t.position,
-                    offset: (t.offset_from, t.offset_to),
+                    offset: Span::new(t.offset_from, t.offset_to),
                 });
             }
         }
@@ -294,7 +295,7 @@ impl Analyzers {
             }
             if let Some(token) = tokens.get_mut(cursor) {
                 let operator = text
-                    .get(token.offset.0..token.offset.1)
+                    .get(token.offset.start..token.offset.end)
                     .is_some_and(|surface| OPERATOR_WORDS.contains(&surface));
                 if token.position == t.position && !t.text.is_empty() && !operator {
                     token.stem = Some(t.text.clone());
@@ -306,12 +307,12 @@ impl Analyzers {
 
     /// Calls `f(stem, byte range)` for every token of the stemmed pipeline (stop words removed).
     /// One pass of one analyzer: the cheap path for matching passages against a question.
-    pub fn for_each_stem(&mut self, text: &str, mut f: impl FnMut(&str, (usize, usize))) {
+    pub fn for_each_stem(&mut self, text: &str, mut f: impl FnMut(&str, Span)) {
         let mut stream = self.stemmed.token_stream(text);
         while stream.advance() {
             let t = stream.token();
             if !t.text.is_empty() {
-                f(&t.text, (t.offset_from, t.offset_to));
+                f(&t.text, Span::new(t.offset_from, t.offset_to));
             }
         }
     }
@@ -470,11 +471,7 @@ mod tests {
         assert_eq!(a.stems(nfd), a.stems("activité israélienne"));
         assert_eq!(a.stems(nfd), a.stems("activite israelienne"));
         // Offsets stay in the original text and cover whole words, marks included.
-        let words: Vec<&str> = a
-            .analyze(nfd)
-            .iter()
-            .map(|t| &nfd[t.offset.0..t.offset.1])
-            .collect();
+        let words: Vec<&str> = a.analyze(nfd).iter().map(|t| t.offset.of(nfd)).collect();
         assert_eq!(words, vec!["Activite\u{301}", "israe\u{301}lienne"]);
         // A stray mark is no word.
         assert!(a.analyze(" \u{301} ").is_empty());

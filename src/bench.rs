@@ -369,10 +369,10 @@ fn answer_once(library: &Library, question: &str, k: usize) -> anyhow::Result<(b
         more_results: Some("cb:more:1234567890123456789".into()),
         ..AnswerControls::default()
     };
-    let message = if result.abstained {
+    let message = if result.is_abstained() {
         render::abstention_message(&result, Locale::Fr)
     } else {
-        render::answer_message(question, &result.hits, 1, Locale::Fr, None, &controls)
+        render::answer_message(question, result.hits(), 1, Locale::Fr, None, &controls)
     };
     let size = message
         .embeds
@@ -380,7 +380,7 @@ fn answer_once(library: &Library, question: &str, k: usize) -> anyhow::Result<(b
         .map(|e| e.description.as_ref().map(String::len).unwrap_or(0))
         .sum::<usize>()
         + message.content.len();
-    Ok((result.abstained, black_box(size)))
+    Ok((result.is_abstained(), black_box(size)))
 }
 
 fn query(

@@ -138,23 +138,23 @@ fn write_generation(
         match read_article(entry, settings.max_file_bytes, tools.cleaner) {
             Ok(article) => {
                 for passage in split_passages(&article, settings.max_passage_chars) {
-                    let text = &article.text[passage.start..passage.end];
+                    let text = passage.span.of(&article.text);
                     writer.add_document(doc!(
                         fields.file => passage.file.as_str(),
                         fields.title => passage.title.as_str(),
                         fields.body => text,
                         fields.body_exact => text,
                         fields.paragraph => passage.paragraph as u64,
-                        fields.start => passage.start as u64,
-                        fields.end => passage.end as u64,
+                        fields.start => passage.span.start as u64,
+                        fields.end => passage.span.end as u64,
                         fields.hash => passage.hash.as_str(),
                         fields.paragraph_hash => passage.paragraph_hash.as_str(),
                     ))?;
                     passages += 1;
                 }
-                let blocks = article.paragraphs.iter().map(|p| (p.start, p.end));
-                for (start, end) in blocks.chain(article.boilerplate.iter().copied()) {
-                    tally.add(tools.cleaner, &article.text[start..end]);
+                let blocks = article.paragraphs.iter().map(|p| p.span);
+                for block in blocks.chain(article.boilerplate.iter().copied()) {
+                    tally.add(tools.cleaner, block.of(&article.text));
                 }
                 text_bytes += article.text.len() as u64;
                 states.push(file_state(entry, Some(article.text.as_bytes())));

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clean::{ends_like_sentence, Cleaner};
 use crate::error::{CoreError, Result};
+use crate::span::Span;
 use crate::text::short_hash;
 
 /// File extensions read as articles.
@@ -49,12 +50,10 @@ pub struct ArticleMeta {
 pub struct Paragraph {
     /// 1-based paragraph number, counting the article's own paragraphs.
     pub number: usize,
-    /// Byte offset in the file where the paragraph (its heading included) starts.
-    pub start: usize,
-    /// Byte offset where the paragraph's own text starts (after an attached heading).
-    pub body_start: usize,
-    /// Byte offset where the paragraph ends.
-    pub end: usize,
+    /// Where the paragraph is in the file, its attached heading included.
+    pub span: Span,
+    /// Where the paragraph's own text is (after an attached heading; same end).
+    pub body: Span,
 }
 
 /// A parsed article: its original text and where its paragraphs are.
@@ -67,13 +66,13 @@ pub struct Article {
     /// Numbered paragraphs.
     pub paragraphs: Vec<Paragraph>,
     /// Byte ranges of blocks recognized as boilerplate.
-    pub boilerplate: Vec<(usize, usize)>,
+    pub boilerplate: Vec<Span>,
 }
 
 impl Article {
     /// The verbatim text of a paragraph.
     pub fn paragraph_text(&self, paragraph: &Paragraph) -> &str {
-        &self.text[paragraph.start..paragraph.end]
+        paragraph.span.of(&self.text)
     }
 }
 
@@ -570,7 +569,7 @@ struct FrontMatter {
 }
 
 /// A block of text: a byte range of one paragraph-like unit in the file.
-type Block = (usize, usize);
+type Block = Span;
 
 /// Largest front matter parsed, in bytes. Real front matter is a few hundred bytes; a larger
 /// block is treated as body text, so a hostile file cannot make indexing (or `source`) slow.
@@ -673,10 +672,10 @@ fn content_blocks(text: &str, body_start: usize, is_markdown: bool) -> Vec<Block
     split_blocks(text, body_start, is_markdown)
         .into_iter()
         .filter_map(
-            |(s, e)| match crate::clean::trailing_credit_start(&text[s..e]) {
+            |block| match crate::clean::trailing_credit_start(block.of(text)) {
                 Some(0) => None,
-                Some(at) => Some((s, s + at)),
-                None => Some((s, e)),
+                Some(at) => Some(Span::new(block.start, block.start + at)),
+                None => Some(block),
             },
         )
         .collect()
@@ -699,7 +698,7 @@ fn find_heading(
         heading.title = title;
         return heading;
     }
-    let block_text = |b: &Block| clean_heading(&text[b.0..b.1]);
+    let block_text = |b: &Block| clean_heading(b.of(text));
     let first = blocks.first().map(block_text).unwrap_or_default();
     let second = blocks.get(1).map(block_text).unwrap_or_default();
     if blocks.len() > 2
@@ -728,7 +727,7 @@ fn number_paragraphs(
     body: &[Block],
     cleaner: &Cleaner,
 ) -> (Vec<Paragraph>, Vec<Block>) {
-    let texts: Vec<&str> = body.iter().map(|b| &text[b.0..b.1]).collect();
+    let texts: Vec<&str> = body.iter().map(|b| b.of(text)).collect();
     let flags = cleaner.boilerplate_flags(&texts);
     let is_boilerplate = |i: usize| flags.get(i).copied().unwrap_or(false);
     let mut paragraphs = Vec::new();
@@ -742,14 +741,13 @@ fn number_paragraphs(
         }
         let next_is_content = i + 1 < body.len() && !is_boilerplate(i + 1);
         if is_heading(texts[i]) && next_is_content {
-            pending_heading.get_or_insert(block.0);
+            pending_heading.get_or_insert(block.start);
             continue;
         }
         paragraphs.push(Paragraph {
             number: paragraphs.len() + 1,
-            start: pending_heading.take().unwrap_or(block.0),
-            body_start: block.0,
-            end: block.1,
+            span: Span::new(pending_heading.take().unwrap_or(block.start), block.end),
+            body: *block,
         });
     }
     (paragraphs, boilerplate)
@@ -910,7 +908,7 @@ fn split_blocks(text: &str, offset: usize, blank_line_mode: bool) -> Vec<Block> 
     let hard_wrapped = by_blank.len() >= 2 && {
         let mut lengths: Vec<usize> = lines
             .iter()
-            .map(|&(s, e)| text[s..e].chars().count())
+            .map(|line| line.of(text).chars().count())
             .filter(|&n| n > 0)
             .collect();
         lengths.sort_unstable();
@@ -920,12 +918,12 @@ fn split_blocks(text: &str, offset: usize, blank_line_mode: bool) -> Vec<Block> 
     if blank_line_mode || hard_wrapped {
         by_blank
             .iter()
-            .filter_map(|group| Some((group.first()?.0, group.last()?.1)))
+            .filter_map(|group| Some(Span::new(group.first()?.start, group.last()?.end)))
             .collect()
     } else {
         lines
             .into_iter()
-            .filter(|&(s, e)| !text[s..e].trim().is_empty())
+            .filter(|line| !line.of(text).trim().is_empty())
             .collect()
     }
 }
@@ -937,7 +935,7 @@ fn line_ranges(text: &str, offset: usize) -> Vec<Block> {
         .map(|(start, end, _)| {
             let line = &text[start..end];
             let lead = line.len() - line.trim_start().len();
-            (start + lead, start + lead + line.trim().len())
+            Span::new(start + lead, start + lead + line.trim().len())
         })
         .collect()
 }
@@ -970,13 +968,13 @@ fn raw_lines(text: &str, offset: usize) -> impl Iterator<Item = (usize, usize, u
 fn group_by_blank_lines(text: &str, lines: &[Block]) -> Vec<Vec<Block>> {
     let mut groups: Vec<Vec<Block>> = Vec::new();
     let mut current: Vec<Block> = Vec::new();
-    for &(s, e) in lines {
-        if text[s..e].is_empty() {
+    for &line in lines {
+        if line.of(text).is_empty() {
             if !current.is_empty() {
                 groups.push(std::mem::take(&mut current));
             }
         } else {
-            current.push((s, e));
+            current.push(line);
         }
     }
     if !current.is_empty() {
@@ -1014,7 +1012,7 @@ fn is_heading(block: &str) -> bool {
 fn display_title(lead: &str) -> String {
     let first = crate::sentence::split_sentences(lead)
         .first()
-        .map(|&(s, e)| lead[s..e].to_string())
+        .map(|s| s.of(lead).to_string())
         .unwrap_or_else(|| lead.to_string());
     crate::text::truncate_chars(&first, 150)
 }
@@ -1041,7 +1039,7 @@ mod tests {
         assert!(a
             .paragraph_text(second)
             .starts_with("Un intertitre\nDeuxième"));
-        assert!(text[second.body_start..].starts_with("Deuxième"));
+        assert!(text[second.body.start..].starts_with("Deuxième"));
     }
 
     #[test]
@@ -1111,7 +1109,7 @@ mod tests {
             assert_eq!(paragraph_texts(&a), expected, "{ending:?}");
             // Offsets stay offsets into the original file.
             for p in &a.paragraphs {
-                assert_eq!(&text[p.start..p.end], a.paragraph_text(p));
+                assert_eq!(p.span.of(&text), a.paragraph_text(p));
             }
         }
         // One paragraph per line, CR-only: each line is its own paragraph, none holds a `\r`.

@@ -109,7 +109,7 @@ pub fn quote_contains(quote: &str, answer: &str) -> bool {
 
 /// Scores one result.
 pub fn judge(question: &EvalQuestion, result: &SearchResult, top_k: usize) -> QuestionOutcome {
-    let hits = &result.hits[..result.hits.len().min(top_k)];
+    let hits = &result.hits()[..result.hits().len().min(top_k)];
     let quote_rank = hits
         .iter()
         .position(|h| question.answers.iter().any(|a| quote_contains(&h.quote, a)))
@@ -123,7 +123,7 @@ pub fn judge(question: &EvalQuestion, result: &SearchResult, top_k: usize) -> Qu
         kind: question.kind.clone(),
         quote_rank,
         source_rank,
-        abstained: result.abstained,
+        abstained: result.is_abstained(),
         answerable: !question.sources.is_empty(),
         top: hits
             .first()

@@ -26,6 +26,7 @@ pub mod render;
 pub mod search;
 pub mod sentence;
 pub mod source;
+pub mod span;
 pub mod synth;
 pub mod text;
 

@@ -19,7 +19,7 @@ use crate::corpus::{list_corpus, ArticleMeta, SkippedFile};
 use crate::error::{CoreError, Result};
 use crate::index::{activate_generation, fingerprint, open_generation, Snapshot};
 use crate::lock::{LockError, WriterLock};
-use crate::search::SearchResult;
+use crate::search::{Abstention, Answer, SearchResult};
 use crate::source::SourceView;
 
 /// How the index was made available at start.
@@ -268,11 +268,14 @@ impl Library {
     /// Removes the hits whose passage bytes are no longer in their file; returns the files.
     fn drop_changed_hits(&self, mut result: SearchResult) -> (SearchResult, Vec<String>) {
         let mut changed: Vec<String> = Vec::new();
-        result.hits.retain(|hit| {
+        let Answer::Found { hits } = &mut result.answer else {
+            return (result, changed);
+        };
+        hits.retain(|hit| {
             let same = crate::cite::passage_matches_file(
                 &self.config.corpus.dir,
                 &hit.source,
-                hit.byte_start,
+                hit.passage_span.start,
                 hit.passage.as_bytes(),
             );
             if !same && !changed.contains(&hit.source) {
@@ -280,9 +283,11 @@ impl Library {
             }
             same
         });
-        if !changed.is_empty() && result.hits.is_empty() {
-            result.abstained = true;
-            result.abstention = Some(crate::search::Abstention::NotCovered);
+        if hits.is_empty() {
+            result.answer = Answer::Abstained {
+                reason: Abstention::NotCovered,
+                nearest: Vec::new(),
+            };
         }
         (result, changed)
     }

@@ -224,9 +224,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 print_json(&serde_json::json!({
                     "query": result.query,
-                    "abstained": result.abstained,
-                    "nearest": result.nearest.iter().map(|(f, t)| serde_json::json!({"source": f, "title": t})).collect::<Vec<_>>(),
-                    "hits": result.hits,
+                    "abstained": result.is_abstained(),
+                    "nearest": result.nearest(),
+                    "hits": result.hits(),
                 }))?;
             } else {
                 print!(
@@ -234,7 +234,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     render::answer_text(&result, std::io::stdout().is_terminal())
                 );
             }
-            Ok(if result.abstained {
+            Ok(if result.is_abstained() {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS

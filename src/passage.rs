@@ -3,6 +3,7 @@
 
 use crate::corpus::Article;
 use crate::sentence::split_sentences;
+use crate::span::Span;
 use crate::text::short_hash;
 
 /// A unit of retrieval.
@@ -15,9 +16,7 @@ pub struct Passage {
     /// 1-based paragraph number.
     pub paragraph: usize,
     /// Byte range in the file.
-    pub start: usize,
-    /// End of the byte range in the file.
-    pub end: usize,
+    pub span: Span,
     /// Short hash of the passage text.
     pub hash: String,
     /// Short hash of the whole paragraph's bytes: what a citation `file ¶N` shows, and what
@@ -34,30 +33,29 @@ pub fn split_passages(article: &Article, max_chars: usize) -> Vec<Passage> {
     for paragraph in &article.paragraphs {
         let text = article.paragraph_text(paragraph);
         let paragraph_hash = short_hash(text);
-        let make = |start: usize, end: usize| Passage {
+        let make = |span: Span| Passage {
             file: article.meta.file.clone(),
             title: article.meta.title.clone(),
             paragraph: paragraph.number,
-            start,
-            end,
-            hash: short_hash(&article.text[start..end]),
+            span,
+            hash: short_hash(span.of(&article.text)),
             paragraph_hash: paragraph_hash.clone(),
         };
         if text.chars().count() <= max_chars {
-            passages.push(make(paragraph.start, paragraph.end));
+            passages.push(make(paragraph.span));
             continue;
         }
-        let body = &article.text[paragraph.body_start..paragraph.end];
-        let sentences: Vec<(usize, usize)> = split_sentences(body)
+        let body = paragraph.body.of(&article.text);
+        let sentences: Vec<Span> = split_sentences(body)
             .into_iter()
-            .map(|(s, e)| (s + paragraph.body_start, e + paragraph.body_start))
+            .map(|s| s.shifted(paragraph.body.start))
             .collect();
         let mut first = 0;
         while first < sentences.len() {
             let mut last = first;
-            let mut length = sentences[first].1 - sentences[first].0;
+            let mut length = sentences[first].len();
             while last + 1 < sentences.len() {
-                let next = sentences[last + 1].1 - sentences[last + 1].0;
+                let next = sentences[last + 1].len();
                 if length + next > target * 2 || (length >= target && last > first) {
                     break;
                 }
@@ -66,11 +64,11 @@ pub fn split_passages(article: &Article, max_chars: usize) -> Vec<Passage> {
             }
             // The first window carries the heading.
             let start = if first == 0 {
-                paragraph.start
+                paragraph.span.start
             } else {
-                sentences[first].0
+                sentences[first].start
             };
-            passages.push(make(start, sentences[last].1));
+            passages.push(make(Span::new(start, sentences[last].end)));
             if last + 1 >= sentences.len() {
                 break;
             }
@@ -98,10 +96,7 @@ mod tests {
         let p = split_passages(&a, 700);
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].paragraph, 1);
-        assert_eq!(
-            &a.text[p[1].start..p[1].end],
-            "Deuxième paragraphe ici, complet."
-        );
+        assert_eq!(p[1].span.of(&a.text), "Deuxième paragraphe ici, complet.");
     }
 
     #[test]
@@ -112,7 +107,7 @@ mod tests {
         let p = split_passages(&a, 700);
         assert!(p.len() > 3);
         for passage in &p {
-            let text = &a.text[passage.start..passage.end];
+            let text = passage.span.of(&a.text);
             assert!(
                 text.starts_with("Cette") && text.ends_with("peser."),
                 "{text}"
@@ -121,7 +116,7 @@ mod tests {
             assert_eq!(passage.paragraph, 1);
         }
         // Consecutive windows overlap, so every sentence is covered.
-        assert!(p.windows(2).all(|w| w[1].start < w[0].end));
-        assert_eq!(p.last().unwrap().end, a.paragraphs[0].end);
+        assert!(p.windows(2).all(|w| w[1].span.start < w[0].span.end));
+        assert_eq!(p.last().unwrap().span.end, a.paragraphs[0].span.end);
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use crate::analysis::Analyzers;
 use crate::sentence::split_sentences;
+use crate::span::Span;
 
 /// One informative term of a question, with the forms that count as a match.
 #[derive(Debug, Clone)]
@@ -40,30 +41,22 @@ impl TermMatcher {
     }
 
     /// Matched term indices and matched byte ranges in `text`.
-    pub fn matches(
-        &self,
-        analyzers: &mut Analyzers,
-        text: &str,
-    ) -> (HashSet<usize>, Vec<(usize, usize)>) {
+    pub fn matches(&self, analyzers: &mut Analyzers, text: &str) -> (HashSet<usize>, Vec<Span>) {
         let mut found = HashSet::new();
         let mut ranges = Vec::new();
-        for (term, range) in self.matched_tokens(analyzers, text) {
-            found.insert(term);
-            ranges.push(range);
+        for token in self.matched_tokens(analyzers, text) {
+            found.insert(token.term);
+            ranges.push(token.span);
         }
         (found, ranges)
     }
 
-    /// Every token of `text` that matches a term: (term index, byte range).
-    pub fn matched_tokens(
-        &self,
-        analyzers: &mut Analyzers,
-        text: &str,
-    ) -> Vec<(usize, (usize, usize))> {
+    /// Every token of `text` that matches a term.
+    pub fn matched_tokens(&self, analyzers: &mut Analyzers, text: &str) -> Vec<MatchedToken> {
         let mut out = Vec::new();
         analyzers.for_each_stem(text, |stem, range| {
-            if let Some(i) = self.term_of(stem) {
-                out.push((i, range));
+            if let Some(term) = self.term_of(stem) {
+                out.push(MatchedToken { term, span: range });
             }
         });
         out
@@ -75,15 +68,22 @@ impl TermMatcher {
     }
 }
 
+/// A token of a passage that matches one of the question's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchedToken {
+    /// Index of the term in [`TermMatcher::terms`].
+    pub term: usize,
+    /// Where the token is in the passage.
+    pub span: Span,
+}
+
 /// A quote inside a passage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quote {
     /// Byte range in the passage text.
-    pub start: usize,
-    /// End of the byte range in the passage text.
-    pub end: usize,
+    pub span: Span,
     /// Matched words, as byte ranges relative to the quote start.
-    pub highlights: Vec<(usize, usize)>,
+    pub highlights: Vec<Span>,
     /// Whether the quote starts inside a sentence (a single sentence longer than the limit).
     pub cut_start: bool,
     /// Whether the quote ends inside a sentence.
@@ -94,14 +94,13 @@ pub struct Quote {
 const CONTEXT_CHARS: usize = 500;
 
 struct ScoredSentence {
-    start: usize,
-    end: usize,
+    span: Span,
     /// Characters before `start` in the passage: spans are measured in characters from these, so
     /// that the whitespace between sentences (tabs, NBSP, long runs) counts as the reader sees it.
     char_start: usize,
     char_end: usize,
     found: HashSet<usize>,
-    ranges: Vec<(usize, usize)>,
+    ranges: Vec<Span>,
 }
 
 impl ScoredSentence {
@@ -111,9 +110,9 @@ impl ScoredSentence {
 }
 
 /// The passage's sentences with their character positions and the matches inside them.
-fn score_sentences(passage: &str, tokens: &[(usize, (usize, usize))]) -> Vec<ScoredSentence> {
+fn score_sentences(passage: &str, tokens: &[MatchedToken]) -> Vec<ScoredSentence> {
     let ranges = split_sentences(passage);
-    let mut bounds: Vec<usize> = ranges.iter().flat_map(|&(s, e)| [s, e]).collect();
+    let mut bounds: Vec<usize> = ranges.iter().flat_map(|s| [s.start, s.end]).collect();
     bounds.dedup();
     // One pass over the passage turns every byte bound into a character position.
     let mut char_of = std::collections::HashMap::with_capacity(bounds.len());
@@ -130,18 +129,15 @@ fn score_sentences(passage: &str, tokens: &[(usize, (usize, usize))]) -> Vec<Sco
     }
     ranges
         .into_iter()
-        .map(|(s, e)| {
-            let inside: Vec<&(usize, (usize, usize))> = tokens
-                .iter()
-                .filter(|(_, (a, b))| *a >= s && *b <= e)
-                .collect();
+        .map(|span| {
+            let inside: Vec<&MatchedToken> =
+                tokens.iter().filter(|t| span.contains(t.span)).collect();
             ScoredSentence {
-                start: s,
-                end: e,
-                char_start: char_of.get(&s).copied().unwrap_or(0),
-                char_end: char_of.get(&e).copied().unwrap_or(0),
-                found: inside.iter().map(|(term, _)| *term).collect(),
-                ranges: inside.iter().map(|(_, range)| *range).collect(),
+                span,
+                char_start: char_of.get(&span.start).copied().unwrap_or(0),
+                char_end: char_of.get(&span.end).copied().unwrap_or(0),
+                found: inside.iter().map(|t| t.term).collect(),
+                ranges: inside.iter().map(|t| t.span).collect(),
             }
         })
         .collect()
@@ -154,8 +150,7 @@ fn passage_head(passage: &str, max_chars: usize) -> Quote {
         .nth(max_chars)
         .map_or(passage.len(), |(i, _)| i);
     Quote {
-        start: 0,
-        end,
+        span: Span::new(0, end),
         highlights: Vec::new(),
         cut_start: false,
         cut_end: false,
@@ -171,7 +166,7 @@ fn passage_head(passage: &str, max_chars: usize) -> Quote {
 /// analysed once, for ranking, and its matches are shared out among the sentences here.
 pub fn extract_quote(
     passage: &str,
-    tokens: &[(usize, (usize, usize))],
+    tokens: &[MatchedToken],
     matcher: &TermMatcher,
     max_chars: usize,
 ) -> Quote {
@@ -184,15 +179,13 @@ pub fn extract_quote(
         return cut_long_sentence(passage, &sentences[anchor], max_chars);
     }
     let (first, last) = grow_window(&sentences, anchor, matcher, max_chars);
-    let start = sentences[first].start;
-    let end = sentences[last].end;
+    let span = Span::new(sentences[first].span.start, sentences[last].span.end);
     let highlights = sentences[first..=last]
         .iter()
-        .flat_map(|s| s.ranges.iter().map(|&(a, b)| (a - start, b - start)))
+        .flat_map(|s| s.ranges.iter().map(|r| r.relative_to(span.start)))
         .collect();
     Quote {
-        start,
-        end,
+        span,
         highlights,
         cut_start: false,
         cut_end: false,
@@ -207,7 +200,7 @@ fn pick_anchor(passage: &str, sentences: &[ScoredSentence], matcher: &TermMatche
     let sentence_weight = |s: &ScoredSentence| {
         let base = matcher.weight(&s.found);
         match matcher.answer_type {
-            Some(t) if base > 0.0 && crate::answer_type::present(&passage[s.start..s.end], t) => {
+            Some(t) if base > 0.0 && crate::answer_type::present(s.span.of(passage), t) => {
                 base + bonus
             }
             _ => base,
@@ -277,7 +270,7 @@ fn grow_window(
 
 /// A sentence over the limit: keep the `max_chars` window with the most matches, cut at spaces.
 fn cut_long_sentence(passage: &str, sentence: &ScoredSentence, max_chars: usize) -> Quote {
-    let text = &passage[sentence.start..sentence.end];
+    let text = sentence.span.of(passage);
     // Two characters are left for the ellipses the renderers add at a cut.
     let budget = max_chars.saturating_sub(2).max(1).min(max_chars);
     let boundaries: Vec<usize> = text
@@ -290,14 +283,11 @@ fn cut_long_sentence(passage: &str, sentence: &ScoredSentence, max_chars: usize)
     let mut s = 0;
     while s < boundaries.len() {
         let e = (s + budget).min(boundaries.len() - 1);
-        let (bs, be) = (
-            boundaries[s] + sentence.start,
-            boundaries[e] + sentence.start,
-        );
+        let window = Span::new(boundaries[s], boundaries[e]).shifted(sentence.span.start);
         let count = sentence
             .ranges
             .iter()
-            .filter(|&&(a, b)| a >= bs && b <= be)
+            .filter(|&&r| window.contains(r))
             .count() as i64;
         if count > best_count {
             best_count = count;
@@ -319,17 +309,15 @@ fn cut_long_sentence(passage: &str, sentence: &ScoredSentence, max_chars: usize)
             b = a + space;
         }
     }
-    let start = sentence.start + a;
-    let end = sentence.start + b;
+    let span = Span::new(a, b).shifted(sentence.span.start);
     let highlights = sentence
         .ranges
         .iter()
-        .filter(|&&(x, y)| x >= start && y <= end)
-        .map(|&(x, y)| (x - start, y - start))
+        .filter(|&&r| span.contains(r))
+        .map(|r| r.relative_to(span.start))
         .collect();
     Quote {
-        start,
-        end,
+        span,
         highlights,
         cut_start: a > 0,
         cut_end: b < text.len(),
@@ -363,9 +351,9 @@ mod tests {
         let m = matcher(&mut a, "services suspendu");
         let tokens = m.matched_tokens(&mut a, passage);
         let q = extract_quote(passage, &tokens, &m, 500);
-        let quote = &passage[q.start..q.end];
+        let quote = q.span.of(passage);
         assert!(quote.contains("Microsoft a suspendu"));
-        let bold: Vec<&str> = q.highlights.iter().map(|&(s, e)| &quote[s..e]).collect();
+        let bold: Vec<&str> = q.highlights.iter().map(|h| h.of(quote)).collect();
         assert_eq!(bold, vec!["suspendu", "services"]);
     }
 
@@ -377,7 +365,7 @@ mod tests {
         let m = matcher(&mut a, "cloud données");
         let tokens = m.matched_tokens(&mut a, &passage);
         let q = extract_quote(&passage, &tokens, &m, 200);
-        let quote = &passage[q.start..q.end];
+        let quote = q.span.of(&passage);
         assert!(quote.chars().count() <= 200);
         assert!(quote.ends_with('.') && quote.starts_with("Une"));
     }
@@ -389,7 +377,7 @@ mod tests {
         let m = matcher(&mut a, "Westminster");
         let tokens = m.matched_tokens(&mut a, &passage);
         let q = extract_quote(&passage, &tokens, &m, 100);
-        let quote = &passage[q.start..q.end];
+        let quote = q.span.of(&passage);
         assert!(quote.contains("Westminster"));
         assert!(quote.chars().count() <= 100);
         assert!(q.cut_start && q.cut_end);
@@ -403,8 +391,8 @@ mod tests {
         let m = matcher(&mut a, "pas d'aide mais un peu d'aide");
         let tokens = m.matched_tokens(&mut a, passage);
         let q = extract_quote(passage, &tokens, &m, 500);
-        assert!(passage[q.start..q.end].starts_with("Pas d'aide"));
-        assert!(passage[q.start..q.end].contains("Le patron a refusé."));
+        assert!(q.span.of(passage).starts_with("Pas d'aide"));
+        assert!(q.span.of(passage).contains("Le patron a refusé."));
     }
 
     #[test]
@@ -417,7 +405,7 @@ mod tests {
         let m = matcher(&mut a, "rapport budget ministère");
         let tokens = m.matched_tokens(&mut a, &passage);
         let q = extract_quote(&passage, &tokens, &m, 500);
-        assert!(passage[q.start..q.end].chars().count() <= 500);
+        assert!(q.span.of(&passage).chars().count() <= 500);
     }
 
     /// Sentences of two to twelve words from a small vocabulary, some of it matching the question.
@@ -462,12 +450,12 @@ mod tests {
             let m = matcher(&mut a, "rapport budget surveillance données");
             let tokens = m.matched_tokens(&mut a, &passage);
             let q = extract_quote(&passage, &tokens, &m, max_chars);
-            prop_assert!(q.start <= q.end && q.end <= passage.len());
-            prop_assert!(passage.is_char_boundary(q.start) && passage.is_char_boundary(q.end));
-            let quote = &passage[q.start..q.end];
+            prop_assert!(q.span.start <= q.span.end && q.span.end <= passage.len());
+            prop_assert!(passage.is_char_boundary(q.span.start) && passage.is_char_boundary(q.span.end));
+            let quote = &passage[q.span.start..q.span.end];
             prop_assert!(quote.chars().count() <= max_chars, "{} chars", quote.chars().count());
-            for &(s, e) in &q.highlights {
-                prop_assert!(quote.is_char_boundary(s) && quote.is_char_boundary(e) && e <= quote.len());
+            for h in &q.highlights {
+                prop_assert!(quote.is_char_boundary(h.start) && quote.is_char_boundary(h.end) && h.end <= quote.len());
             }
         }
     }

@@ -14,7 +14,8 @@ use tantivy::{Searcher, TantivyDocument, Term};
 use crate::analysis::{AnalyzedToken, Analyzers};
 use crate::config::SearchConfig;
 use crate::index::Snapshot;
-use crate::quote::{extract_quote, QueryTerm, TermMatcher};
+use crate::quote::{extract_quote, MatchedToken, QueryTerm, TermMatcher};
+use crate::span::Span;
 use crate::text::strip_controls;
 
 /// Longest question text analyzed, in characters. Longer input (a pasted message) is cut: the
@@ -40,7 +41,7 @@ const COVERAGE_WEIGHT: f32 = 1.0;
 const ANSWER_TYPE_BOOST: f32 = 0.2;
 
 /// One answer passage.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     /// Corpus file name.
     pub source: String,
@@ -58,15 +59,11 @@ pub struct Hit {
     /// `source FILE --paragraph N` prints for this `¶N`, also when the passage is a window.
     pub hash: String,
     /// Byte range of the passage in the file.
-    pub byte_start: usize,
-    /// End of the passage's byte range.
-    pub byte_end: usize,
+    pub passage_span: Span,
     /// Byte range of the quote in the file.
-    pub quote_start: usize,
-    /// End of the quote's byte range.
-    pub quote_end: usize,
+    pub quote_span: Span,
     /// Matched words, as byte ranges inside `quote`.
-    pub highlights: Vec<(usize, usize)>,
+    pub highlights: Vec<Span>,
     /// The quote starts inside a sentence (an overlong sentence was cut).
     pub quote_cut_start: bool,
     /// The quote ends inside a sentence.
@@ -75,6 +72,51 @@ pub struct Hit {
     pub outlet: Option<String>,
     /// URL, when known.
     pub url: Option<String>,
+}
+
+/// The JSON form of a hit (`ask --json`), with the byte ranges as flat fields.
+#[derive(Serialize)]
+struct HitJson<'a> {
+    source: &'a str,
+    title: &'a str,
+    paragraph: usize,
+    quote: &'a str,
+    passage: &'a str,
+    score: f32,
+    hash: &'a str,
+    byte_start: usize,
+    byte_end: usize,
+    quote_start: usize,
+    quote_end: usize,
+    highlights: &'a [Span],
+    quote_cut_start: bool,
+    quote_cut_end: bool,
+    outlet: Option<&'a str>,
+    url: Option<&'a str>,
+}
+
+impl Serialize for Hit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        HitJson {
+            source: &self.source,
+            title: &self.title,
+            paragraph: self.paragraph,
+            quote: &self.quote,
+            passage: &self.passage,
+            score: self.score,
+            hash: &self.hash,
+            byte_start: self.passage_span.start,
+            byte_end: self.passage_span.end,
+            quote_start: self.quote_span.start,
+            quote_end: self.quote_span.end,
+            highlights: &self.highlights,
+            quote_cut_start: self.quote_cut_start,
+            quote_cut_end: self.quote_cut_end,
+            outlet: self.outlet.as_deref(),
+            url: self.url.as_deref(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Why a search abstained.
@@ -87,21 +129,104 @@ pub enum Abstention {
     NotCovered,
 }
 
+/// An article shown when the search abstains: the closest the corpus comes.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Nearest {
+    /// Corpus file name.
+    pub source: String,
+    /// Article title.
+    pub title: String,
+}
+
+/// What a search gives: hits, or an abstention with the nearest articles; never both.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Passages that answer, best first (at least one).
+    Found {
+        /// The hits.
+        hits: Vec<Hit>,
+    },
+    /// The corpus does not answer.
+    Abstained {
+        /// Why.
+        reason: Abstention,
+        /// The closest articles, best first (may be empty).
+        nearest: Vec<Nearest>,
+    },
+}
+
 /// The outcome of a search.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct SearchResult {
     /// The question as given.
     pub query: String,
-    /// Whether the corpus holds no relevant passage.
-    pub abstained: bool,
-    /// Why it abstained.
-    pub abstention: Option<Abstention>,
-    /// Ranked hits (empty when abstained).
-    pub hits: Vec<Hit>,
-    /// Nearest articles (file, title), shown when abstaining.
-    pub nearest: Vec<(String, String)>,
+    /// Hits or an abstention.
+    pub answer: Answer,
     /// Share of the question's weight covered by the best passage.
     pub coverage: f32,
+}
+
+impl SearchResult {
+    /// The hits; empty when the search abstained.
+    pub fn hits(&self) -> &[Hit] {
+        match &self.answer {
+            Answer::Found { hits } => hits,
+            Answer::Abstained { .. } => &[],
+        }
+    }
+
+    /// Why the search abstained, if it did.
+    pub fn abstention(&self) -> Option<Abstention> {
+        match &self.answer {
+            Answer::Found { .. } => None,
+            Answer::Abstained { reason, .. } => Some(*reason),
+        }
+    }
+
+    /// Whether the search abstained.
+    pub fn is_abstained(&self) -> bool {
+        matches!(self.answer, Answer::Abstained { .. })
+    }
+
+    /// The nearest articles of an abstention; empty when there are hits.
+    pub fn nearest(&self) -> &[Nearest] {
+        match &self.answer {
+            Answer::Found { .. } => &[],
+            Answer::Abstained { nearest, .. } => nearest,
+        }
+    }
+
+    /// Takes the hits out (empty when the search abstained).
+    pub fn into_hits(self) -> Vec<Hit> {
+        match self.answer {
+            Answer::Found { hits } => hits,
+            Answer::Abstained { .. } => Vec::new(),
+        }
+    }
+}
+
+/// The JSON form of a result: `{query, abstained, abstention, nearest, hits, coverage}`.
+impl Serialize for SearchResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            query: &'a str,
+            abstained: bool,
+            abstention: Option<Abstention>,
+            nearest: &'a [Nearest],
+            hits: &'a [Hit],
+            coverage: f32,
+        }
+        Json {
+            query: &self.query,
+            abstained: self.is_abstained(),
+            abstention: self.abstention(),
+            nearest: self.nearest(),
+            hits: self.hits(),
+            coverage: self.coverage,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// A question turned into a query and a matcher.
@@ -357,13 +482,12 @@ struct Candidate {
     file: String,
     title: String,
     paragraph: usize,
-    start: usize,
-    end: usize,
+    span: Span,
     hash: String,
     text: String,
     coverage: f32,
     /// The passage's tokens that match the question, computed once for ranking and quoting.
-    matched: Vec<(usize, (usize, usize))>,
+    matched: Vec<MatchedToken>,
 }
 
 fn read_candidate(
@@ -386,8 +510,7 @@ fn read_candidate(
         file: text_of(f.file),
         title: text_of(f.title),
         paragraph: number_of(f.paragraph),
-        start: number_of(f.start),
-        end: number_of(f.end),
+        span: Span::new(number_of(f.start), number_of(f.end)),
         hash: text_of(f.paragraph_hash),
         text: text_of(f.body),
         coverage: 0.0,
@@ -411,17 +534,52 @@ pub fn search(
 ) -> tantivy::Result<SearchResult> {
     let mut analyzers = analyzers.clone();
     let k = k.clamp(1, 25);
-    let mut result = SearchResult {
+    let result = |answer: Answer, coverage: f32| SearchResult {
         query: question.to_string(),
-        abstained: true,
-        abstention: Some(Abstention::NoTerms),
-        hits: Vec::new(),
-        nearest: Vec::new(),
-        coverage: 0.0,
+        answer,
+        coverage,
     };
     let Some(prepared) = prepare(snapshot, &mut analyzers, question)? else {
-        return Ok(result);
+        let answer = Answer::Abstained {
+            reason: Abstention::NoTerms,
+            nearest: Vec::new(),
+        };
+        return Ok(result(answer, 0.0));
     };
+    let candidates = ranked_candidates(snapshot, &mut analyzers, &prepared, k)?;
+    let coverage = candidates
+        .iter()
+        .take(5)
+        .map(|c| c.coverage)
+        .fold(0.0, f32::max);
+    tracing::debug!(
+        terms = ?prepared.matcher.terms.iter().map(|t| format!("{}({:.2}){:?}", t.stem, t.idf, t.alt_stems)).collect::<Vec<_>>(),
+        coverage,
+        "query analysed"
+    );
+    if coverage < settings.min_coverage || candidates.is_empty() {
+        let answer = Answer::Abstained {
+            reason: Abstention::NotCovered,
+            nearest: nearest_articles(&candidates),
+        };
+        return Ok(result(answer, coverage));
+    }
+    // Quotes are extracted only for the hits returned.
+    let hits = select_hits(&candidates, k)
+        .into_iter()
+        .map(|c| to_hit(c, snapshot, &prepared.matcher, settings.max_quote_chars))
+        .collect();
+    Ok(result(Answer::Found { hits }, coverage))
+}
+
+/// The candidates for a prepared question, re-ranked: passages covering more of the question's
+/// information rank higher, and so do passages that hold the kind of answer asked for.
+fn ranked_candidates(
+    snapshot: &Snapshot,
+    analyzers: &mut Analyzers,
+    prepared: &Prepared,
+    k: usize,
+) -> tantivy::Result<Vec<Candidate>> {
     let searcher = snapshot.reader.searcher();
     // Enough candidates to re-rank and to fill the requested hits after one-per-article.
     let limit = (k * 6).max(30);
@@ -434,27 +592,21 @@ pub fn search(
     let mut title_matches: HashMap<String, HashSet<usize>> = HashMap::new();
     for (score, address) in top {
         let mut candidate = read_candidate(&searcher, snapshot, score, address)?;
-        candidate.matched = prepared
-            .matcher
-            .matched_tokens(&mut analyzers, &candidate.text);
-        let mut found: HashSet<usize> = candidate.matched.iter().map(|(term, _)| *term).collect();
+        candidate.matched = prepared.matcher.matched_tokens(analyzers, &candidate.text);
+        let mut found: HashSet<usize> = candidate.matched.iter().map(|t| t.term).collect();
         // Passages of one article share its title: analyse it once.
         let in_title = title_matches
             .entry(candidate.file.clone())
-            .or_insert_with(|| prepared.matcher.matches(&mut analyzers, &candidate.title).0);
+            .or_insert_with(|| prepared.matcher.matches(analyzers, &candidate.title).0);
         found.extend(in_title.iter().copied());
         candidate.coverage = prepared.matcher.weight(&found) / total_weight;
-        candidates.push(candidate);
-    }
-    // Passages covering more of the question's information rank higher; so do passages that
-    // hold the kind of answer asked for.
-    for c in candidates.iter_mut() {
-        c.score *= 1.0 + COVERAGE_WEIGHT * c.coverage;
+        candidate.score *= 1.0 + COVERAGE_WEIGHT * candidate.coverage;
         if let Some(t) = prepared.matcher.answer_type {
-            if crate::answer_type::present(&c.text, t) {
-                c.score *= 1.0 + ANSWER_TYPE_BOOST;
+            if crate::answer_type::present(&candidate.text, t) {
+                candidate.score *= 1.0 + ANSWER_TYPE_BOOST;
             }
         }
+        candidates.push(candidate);
     }
     // Equal scores (to rounding: the sum order of a score depends on the index's segment layout)
     // go by corpus position, not by where a passage landed in the segments, so that rebuilding
@@ -464,38 +616,23 @@ pub fn search(
         rounded(b.score)
             .cmp(&rounded(a.score))
             .then_with(|| a.file.cmp(&b.file))
-            .then(a.start.cmp(&b.start))
+            .then(a.span.start.cmp(&b.span.start))
     });
+    Ok(candidates)
+}
 
-    let mut nearest_seen = HashSet::new();
-    for c in &candidates {
-        if nearest_seen.insert(c.file.clone()) && result.nearest.len() < 3 {
-            result.nearest.push((c.file.clone(), c.title.clone()));
-        }
-    }
-    result.coverage = candidates
+/// The first three articles among the candidates, for an abstention.
+fn nearest_articles(candidates: &[Candidate]) -> Vec<Nearest> {
+    let mut seen = HashSet::new();
+    candidates
         .iter()
-        .take(5)
-        .map(|c| c.coverage)
-        .fold(0.0, f32::max);
-    tracing::debug!(
-        terms = ?prepared.matcher.terms.iter().map(|t| format!("{}({:.2}){:?}", t.stem, t.idf, t.alt_stems)).collect::<Vec<_>>(),
-        coverage = result.coverage,
-        "query analysed"
-    );
-    if result.coverage < settings.min_coverage {
-        result.abstention = Some(Abstention::NotCovered);
-        return Ok(result);
-    }
-    result.abstained = false;
-    result.abstention = None;
-
-    // Quotes are extracted only for the hits returned.
-    result.hits = select_hits(&candidates, k)
-        .into_iter()
-        .map(|c| to_hit(c, snapshot, &prepared.matcher, settings.max_quote_chars))
-        .collect();
-    Ok(result)
+        .filter(|c| seen.insert(c.file.as_str()))
+        .take(3)
+        .map(|c| Nearest {
+            source: c.file.clone(),
+            title: c.title.clone(),
+        })
+        .collect()
 }
 
 /// Keeps the ranking but shows an article once, unless another of its passages is itself at the
@@ -530,14 +667,12 @@ fn to_hit(c: &Candidate, snapshot: &Snapshot, matcher: &TermMatcher, max_chars: 
         source: c.file.clone(),
         title: c.title.clone(),
         paragraph: c.paragraph,
-        quote: c.text[quote.start..quote.end].to_string(),
+        quote: quote.span.of(&c.text).to_string(),
         passage: c.text.clone(),
         score: c.score,
         hash: c.hash.clone(),
-        byte_start: c.start,
-        byte_end: c.end,
-        quote_start: c.start + quote.start,
-        quote_end: c.start + quote.end,
+        passage_span: c.span,
+        quote_span: quote.span.shifted(c.span.start),
         highlights: quote.highlights,
         quote_cut_start: quote.cut_start,
         quote_cut_end: quote.cut_end,

@@ -6,6 +6,8 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::span::Span;
+
 /// Abbreviations after which a period does not end a sentence (compared lowercase, without the
 /// period). French and English titles and common news abbreviations.
 const ABBREVIATIONS: &[&str] = &[
@@ -17,29 +19,32 @@ const ABBREVIATIONS: &[&str] = &[
 
 /// Splits `text` into sentences and returns their byte ranges, trimmed of surrounding whitespace.
 /// The ranges cover every non-space character of the text, in order.
-pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
-    let mut merged: Vec<(usize, usize)> = Vec::new();
+pub fn split_sentences(text: &str) -> Vec<Span> {
+    let mut merged: Vec<Span> = Vec::new();
     for (start, fragment) in text.split_sentence_bound_indices() {
-        let Some((s, e)) = trim_range(text, start, start + fragment.len()) else {
+        let Some(sentence) = trim_range(text, start, start + fragment.len()) else {
             continue;
         };
         match merged.last_mut() {
-            Some(last) if should_merge(&text[last.0..last.1], &text[s..e]) => last.1 = e,
-            _ => merged.push((s, e)),
+            Some(last) if should_merge(last.of(text), sentence.of(text)) => last.end = sentence.end,
+            _ => merged.push(sentence),
         }
     }
     merged
 }
 
 /// The range without leading and trailing whitespace, or `None` when only whitespace remains.
-fn trim_range(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+fn trim_range(text: &str, start: usize, end: usize) -> Option<Span> {
     let slice = &text[start..end];
     let trimmed_start = slice.len() - slice.trim_start().len();
     let trimmed = slice.trim();
     if trimmed.is_empty() {
         return None;
     }
-    Some((start + trimmed_start, start + trimmed_start + trimmed.len()))
+    Some(Span::new(
+        start + trimmed_start,
+        start + trimmed_start + trimmed.len(),
+    ))
 }
 
 /// Whether the break between `previous` and `next` is a false sentence boundary.
@@ -90,7 +95,7 @@ mod tests {
     fn sentences(text: &str) -> Vec<&str> {
         split_sentences(text)
             .into_iter()
-            .map(|(s, e)| &text[s..e])
+            .map(|s| s.of(text))
             .collect()
     }
 
@@ -148,6 +153,6 @@ mod tests {
             sentences(text),
             vec!["Une phrase.", "Deux phrases ?", "Trois !"]
         );
-        assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0));
+        assert!(ranges.windows(2).all(|w| w[0].end <= w[1].start));
     }
 }

@@ -180,8 +180,8 @@ fn view(article: &crate::corpus::Article, i: usize) -> ParagraphView {
         paragraph: p.number,
         hash: short_hash(&text),
         text,
-        byte_start: p.start,
-        byte_end: p.end,
+        byte_start: p.span.start,
+        byte_end: p.span.end,
     }
 }
 

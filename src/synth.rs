@@ -208,9 +208,9 @@ pub fn load_seed(seed_dir: &Path) -> Result<SeedMaterial, SynthError> {
         titles.push(template(&article.meta.title));
         let mut story = Vec::new();
         for paragraph in &article.paragraphs {
-            let text = &article.text[paragraph.body_start..paragraph.end];
-            for (s, e) in split_sentences(text) {
-                let sentence = text[s..e].trim();
+            let text = paragraph.body.of(&article.text);
+            for span in split_sentences(text) {
+                let sentence = span.of(text).trim();
                 if sentence.chars().count() >= 25 && sentence.chars().any(char::is_alphabetic) {
                     story.push(template(sentence));
                 }

@@ -67,7 +67,7 @@ fn reason_of<'a>(skipped: &'a [SkippedFile], file: &str) -> &'a SkipReason {
 
 fn assert_serves_the_corpus(library: &Library) {
     let result = library.search(SEED_QUESTION, 3).unwrap();
-    assert!(!result.abstained, "the good articles are still served");
+    assert!(!result.is_abstained(), "the good articles are still served");
     assert!(library.source("004_86712a85089916e0.txt", Some(1)).is_ok());
 }
 
@@ -241,7 +241,7 @@ async fn files_deleted_or_changed_during_a_reindex_are_skipped_and_listed_by_sta
     );
     assert_serves_the_corpus(&h.library);
     let r = h.library.search("synthmot1234", 3).unwrap();
-    assert_eq!(r.hits[0].source, "synth-01234.txt");
+    assert_eq!(r.hits()[0].source, "synth-01234.txt");
 
     // The bot's /status lists every skipped file.
     let d = &h.discord;

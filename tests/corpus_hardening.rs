@@ -397,11 +397,11 @@ fn a_file_reached_by_several_names_is_indexed_once() {
     // The article is cited once, under one name.
     for word in ["durliemot", "cachemot"] {
         let result = library.search(word, 5).unwrap();
-        let sources: Vec<&str> = result.hits.iter().map(|h| h.source.as_str()).collect();
+        let sources: Vec<&str> = result.hits().iter().map(|h| h.source.as_str()).collect();
         assert_eq!(sources.len(), 1, "{word}: {sources:?}");
     }
     let result = library.search(SEED_QUESTION, 10).unwrap();
-    assert!(result.hits.iter().all(|h| !h.source.contains("alias")));
+    assert!(result.hits().iter().all(|h| !h.source.contains("alias")));
 }
 
 #[test]
@@ -420,6 +420,6 @@ fn cr_only_line_endings_give_paragraphs_without_carriage_returns() {
         assert_eq!(&cr[p.byte_start..p.byte_end], p.text);
     }
     let result = library.search("retourchariot", 3).unwrap();
-    assert_eq!(result.hits[0].source, "mac.txt");
-    assert!(!result.hits[0].quote.contains('\r'));
+    assert_eq!(result.hits()[0].source, "mac.txt");
+    assert!(!result.hits()[0].quote.contains('\r'));
 }

@@ -377,7 +377,7 @@ fn readers_never_rebuild_or_fail_while_another_process_rebuilds() {
         let (reader, outcome) = Library::open(t.config()).expect("a reader must never fail");
         assert_eq!(outcome, OpenOutcome::Opened, "a reader rebuilt the index");
         let result = reader.search("synthmot42", 3).expect("search");
-        assert_eq!(result.hits[0].source, "synth-00042.txt");
+        assert_eq!(result.hits()[0].source, "synth-00042.txt");
         opens += 1;
     }
     stop.store(true, Ordering::Relaxed);
@@ -431,7 +431,7 @@ fn hits_of(library: &Library) -> Vec<(String, usize, String)> {
     library
         .search(QUESTION, 5)
         .unwrap()
-        .hits
+        .into_hits()
         .into_iter()
         .map(|h| (h.source, h.paragraph, h.quote))
         .collect()
@@ -524,7 +524,7 @@ fn an_unrepairable_damaged_index_exits_with_its_own_code() {
 fn a_same_size_edit_with_its_mtime_restored_is_never_quoted_from_old_bytes() {
     let t = TempCorpus::new();
     let library = t.open();
-    let hit = library.search(QUESTION, 1).unwrap().hits.remove(0);
+    let hit = library.search(QUESTION, 1).unwrap().into_hits().remove(0);
     let path = t.corpus().join(&hit.source);
     let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -541,10 +541,10 @@ fn a_same_size_edit_with_its_mtime_restored_is_never_quoted_from_old_bytes() {
         .unwrap();
     for library in [library, t.open()] {
         let result = library.search(QUESTION, 5).unwrap();
-        for hit in &result.hits {
+        for hit in result.hits() {
             let file = std::fs::read_to_string(t.corpus().join(&hit.source)).unwrap();
             assert_eq!(
-                &file[hit.quote_start..hit.quote_end],
+                &file[hit.quote_span.start..hit.quote_span.end],
                 hit.quote,
                 "a quote that is not in the file"
             );
@@ -618,7 +618,7 @@ fn every_citation_checks_out_with_source_paragraph_and_source_bytes() {
     let library = t.open();
     let mut checked = 0;
     for question in eval_questions() {
-        for hit in library.search(&question, 5).unwrap().hits {
+        for hit in library.search(&question, 5).unwrap().into_hits() {
             let view = library.source(&hit.source, Some(hit.paragraph)).unwrap();
             let paragraph = &view.paragraphs[0];
             assert_eq!(
@@ -626,9 +626,12 @@ fn every_citation_checks_out_with_source_paragraph_and_source_bytes() {
                 "{} ¶{}",
                 hit.source, hit.paragraph
             );
-            assert!(paragraph.byte_start <= hit.quote_start && hit.quote_end <= paragraph.byte_end);
+            assert!(
+                paragraph.byte_start <= hit.quote_span.start
+                    && hit.quote_span.end <= paragraph.byte_end
+            );
             let bytes = library
-                .source_bytes(&hit.source, hit.quote_start, hit.quote_end)
+                .source_bytes(&hit.source, hit.quote_span.start, hit.quote_span.end)
                 .unwrap();
             assert_eq!(bytes.text, hit.quote);
             assert_eq!(bytes.paragraph, Some(hit.paragraph));

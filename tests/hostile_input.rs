@@ -98,22 +98,28 @@ fn check_query(question: &str) -> SearchResult {
     let result = library
         .search(question, 5)
         .unwrap_or_else(|e| panic!("search failed on {question:?}: {e}"));
-    if result.abstained {
-        assert!(result.hits.is_empty(), "abstention with hits: {question:?}");
-        assert!(result.abstention.is_some());
+    if result.is_abstained() {
+        assert!(
+            result.hits().is_empty(),
+            "abstention with hits: {question:?}"
+        );
+        assert!(result.abstention().is_some());
     } else {
         assert!(
-            !result.hits.is_empty(),
+            !result.hits().is_empty(),
             "an answer without hits: {question:?}"
         );
-        for hit in &result.hits {
+        for hit in result.hits() {
             assert!(
                 genuinely_matches(question, &hit.passage, &hit.title),
                 "match-all: {question:?} returned {} ¶{} which shares no word with it",
                 hit.source,
                 hit.paragraph
             );
-            assert!(hit.quote_start <= hit.quote_end && hit.byte_start <= hit.byte_end);
+            assert!(
+                hit.quote_span.start <= hit.quote_span.end
+                    && hit.passage_span.start <= hit.passage_span.end
+            );
         }
     }
     // CLI renderer, plain and bold.
@@ -122,17 +128,17 @@ fn check_query(question: &str) -> SearchResult {
     assert!(!plain.is_empty() && !bold.is_empty());
     // Discord renderers, both locales, with and without controls and sharer.
     for locale in [Locale::En, Locale::Fr] {
-        let message = if result.abstained {
+        let message = if result.is_abstained() {
             render::abstention_message(&result, locale)
         } else {
-            let hits = result.hits.clone();
+            let hits = result.hits();
             let controls = AnswerControls {
                 post_publicly: Some("cb:pub:1234567890".into()),
                 more_results: Some("cb:more:1234567890:1".into()),
                 posted: false,
             };
             let first =
-                render::answer_message(question, &hits, 1, locale, Some(question), &controls);
+                render::answer_message(question, hits, 1, locale, Some(question), &controls);
             first
                 .check_limits()
                 .unwrap_or_else(|e| panic!("answer over limits for {question:?}: {e}"));
@@ -425,11 +431,11 @@ fn operators_and_stop_words_alone_never_match() {
     run_property("operators and stop words only", no_terms(), |q| {
         let result = check_query(q);
         assert!(
-            result.abstained,
+            result.is_abstained(),
             "{q:?} answered with {} hits",
-            result.hits.len()
+            result.hits().len()
         );
-        assert_eq!(result.abstention, Some(Abstention::NoTerms), "{q:?}");
+        assert_eq!(result.abstention(), Some(Abstention::NoTerms), "{q:?}");
     });
 }
 
@@ -498,7 +504,7 @@ fn fixed_nasty_cases() {
     assert_eq!(hundred, 8, "eight 100 kB cases");
     // Exact expectations for a few.
     let empty = check_query("");
-    assert!(empty.abstained && empty.abstention == Some(Abstention::NoTerms));
+    assert!(empty.is_abstained() && empty.abstention() == Some(Abstention::NoTerms));
     for q in [
         "*",
         "*:*",
@@ -509,17 +515,17 @@ fn fixed_nasty_cases() {
         "le la les de des du",
     ] {
         let r = check_query(q);
-        assert!(r.abstained, "{q:?} must abstain");
+        assert!(r.is_abstained(), "{q:?} must abstain");
     }
     let real = check_query("Micro\u{200B}soft Azure services suspendus");
     assert!(
-        !real.abstained,
+        !real.is_abstained(),
         "invisible characters do not hide a real question"
     );
     let paste = check_query(&hundred_kb(
         "Microsoft a suspendu des services Azure utilisés par l'armée israélienne. ",
     ));
-    assert!(!paste.abstained, "a long paste still answers");
+    assert!(!paste.is_abstained(), "a long paste still answers");
     println!(
         "fixed nasty cases: {} (8 of 100 kB, one of 0 bytes)",
         cases.len()

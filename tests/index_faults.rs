@@ -32,16 +32,16 @@ fn answers(library: &Library) -> Vec<Answer> {
         .map(|q| {
             let r = library.search(q, 5).expect("search");
             (
-                r.abstained,
-                r.hits
+                r.is_abstained(),
+                r.hits()
                     .iter()
                     .map(|h| {
                         (
                             h.source.clone(),
                             h.paragraph,
                             h.quote.clone(),
-                            h.quote_start,
-                            h.quote_end,
+                            h.quote_span.start,
+                            h.quote_span.end,
                         )
                     })
                     .collect(),
@@ -234,7 +234,7 @@ fn queries_during_a_reindex_never_fail_and_switch_atomically() {
     let question = "marqueur témoin alphaversion betaversion génération";
     let fingerprint = |library: &Library| {
         let r = library.search(question, 5).unwrap();
-        r.hits
+        r.hits()
             .iter()
             .map(|h| format!("{}#{}#{}#{}", h.source, h.paragraph, h.hash, h.quote))
             .collect::<Vec<_>>()
@@ -266,7 +266,7 @@ fn queries_during_a_reindex_never_fail_and_switch_atomically() {
                     .expect("a query failed during reindex");
                 let snapshot_articles = library.status().articles;
                 seen.push((
-                    r.hits
+                    r.hits()
                         .iter()
                         .map(|h| format!("{}#{}#{}#{}", h.source, h.paragraph, h.hash, h.quote))
                         .collect::<Vec<_>>(),

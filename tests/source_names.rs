@@ -145,10 +145,10 @@ fn traversal_names_and_outside_symlinks_never_read_outside_the_corpus() {
         &canary_article(),
     ] {
         let result = library.search(question, 10).unwrap();
-        for hit in &result.hits {
+        for hit in result.hits() {
             assert!(!has_canary(&hit.passage) && !has_canary(&hit.title));
         }
-        for (_, title) in &result.nearest {
+        for coverage_bot::search::Nearest { title, .. } in result.nearest() {
             assert!(!has_canary(title));
         }
         assert!(!has_canary(&coverage_bot::render::answer_text(

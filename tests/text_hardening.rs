@@ -58,8 +58,8 @@ fn quotes_stay_within_the_limit_when_whitespace_separates_sentences() {
         .open()
         .search("rapport budget mines ministère", 3)
         .expect("search");
-    assert!(!result.abstained);
-    for hit in &result.hits {
+    assert!(!result.is_abstained());
+    for hit in result.hits() {
         assert!(hit.quote.chars().count() <= 500, "{}", hit.quote.len());
     }
 }
@@ -73,18 +73,14 @@ fn an_nfd_article_answers_accented_and_plain_questions_with_highlights_on_its_by
     let library = corpus.open();
     for question in ["activité minière", "activite miniere"] {
         let result = library.search(question, 3).expect("search");
-        assert!(!result.abstained, "{question}: abstained");
-        let hit = &result.hits[0];
+        assert!(!result.is_abstained(), "{question}: abstained");
+        let hit = &result.hits()[0];
         assert_eq!(hit.source, "guyane.txt", "{question}");
-        let bold: Vec<&str> = hit
-            .highlights
-            .iter()
-            .map(|&(s, e)| &hit.quote[s..e])
-            .collect();
+        let bold: Vec<&str> = hit.highlights.iter().map(|h| h.of(&hit.quote)).collect();
         assert!(bold.contains(&"activite\u{301}"), "{question}: {bold:?}");
         assert!(bold.contains(&"minie\u{300}re"), "{question}: {bold:?}");
         // The quote is the file's own bytes.
-        assert_eq!(&nfd[hit.quote_start..hit.quote_end], hit.quote);
+        assert_eq!(&nfd[hit.quote_span.start..hit.quote_span.end], hit.quote);
     }
 }
 
@@ -95,13 +91,17 @@ fn a_question_of_operator_words_only_abstains() {
     let library = corpus.open();
     for question in ["AND OR NOT", "NOT", "ET OU SAUF"] {
         let result = library.search(question, 3).expect("search");
-        assert!(result.abstained, "{question} answered: {:?}", result.hits);
-        assert_eq!(result.abstention, Some(Abstention::NoTerms), "{question}");
+        assert!(
+            result.is_abstained(),
+            "{question} answered: {:?}",
+            result.hits()
+        );
+        assert_eq!(result.abstention(), Some(Abstention::NoTerms), "{question}");
     }
     let normal = library
         .search("Pourquoi Microsoft a-t-il suspendu des services Azure ?", 3)
         .expect("search");
-    assert!(!normal.abstained);
+    assert!(!normal.is_abstained());
 }
 
 /// Raw ESC or BEL in CLI output: what lets a file retitle or clear the reader's terminal.
@@ -152,17 +152,17 @@ fn sentences_mentioning_furniture_words_can_be_quoted() {
     let result = library
         .search("sondage Ipsos électeurs réforme", 3)
         .expect("search");
-    assert!(!result.abstained);
+    assert!(!result.is_abstained());
     assert!(
-        result.hits[0].quote.contains("Reuters/Ipsos"),
+        result.hits()[0].quote.contains("Reuters/Ipsos"),
         "{:?}",
-        result.hits
+        result.hits()
     );
     let result = library.search("newsletter climat", 3).expect("search");
     assert!(
-        result.hits.iter().any(|h| h.quote.contains("newsletter")),
+        result.hits().iter().any(|h| h.quote.contains("newsletter")),
         "{:?}",
-        result.hits
+        result.hits()
     );
 }
 

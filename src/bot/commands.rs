@@ -49,13 +49,13 @@ async fn answer(
     let _slot = data.search_slots.acquire().await?;
     let result = blocking(move || library.search(&question, fetch)).await??;
     let locale = locale(&ctx);
-    if result.abstained {
+    if result.is_abstained() {
         ctx.send(poise_reply(&render::abstention_message(&result, locale)))
             .await?;
         return Ok(());
     }
     let key = ctx.id().to_string();
-    let hits = result.hits;
+    let hits = result.into_hits();
     data.answers.insert(
         &key,
         &text,

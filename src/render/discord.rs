@@ -113,7 +113,7 @@ pub fn answer_message(
 
 /// The ephemeral reply when nothing in the corpus answers.
 pub fn abstention_message(result: &SearchResult, locale: Locale) -> Message {
-    let mut content = String::from(match result.abstention {
+    let mut content = String::from(match result.abstention() {
         Some(crate::search::Abstention::NoTerms) => locale.pick(
             "Your question has no searchable words. Try a few keywords, e.g. `Azure Israël surveillance`.",
             "Votre question ne contient aucun mot cherchable. Essayez quelques mots-clés, p. ex. `Azure Israël surveillance`.",
@@ -123,9 +123,13 @@ pub fn abstention_message(result: &SearchResult, locale: Locale) -> Message {
             "Aucun passage du corpus ne répond à cette question.",
         ),
     });
-    if !result.nearest.is_empty() {
+    if !result.nearest().is_empty() {
         content.push_str(locale.pick("\nNearest articles:", "\nArticles les plus proches :"));
-        for (file, title) in &result.nearest {
+        for crate::search::Nearest {
+            source: file,
+            title,
+        } in result.nearest()
+        {
             let line = format!(
                 "\n• {} (`{}`)",
                 escape_markdown(&truncate_chars(title, 150)),

@@ -33,34 +33,16 @@ pub fn escape_markdown(text: &str) -> String {
 /// The quote as Discord markdown: escaped, matched words in bold, every line a blockquote line.
 /// Highlights never span a line break, so bold markers are always closed on their own line.
 pub fn quote_markdown(hit: &Hit) -> String {
-    let quote = &hit.quote;
     let mut marked = String::new();
-    let mut cursor = 0;
-    let mut ranges: Vec<(usize, usize)> = hit
-        .highlights
-        .iter()
-        .copied()
-        .filter(|&(s, e)| {
-            s < e && e <= quote.len() && quote.is_char_boundary(s) && quote.is_char_boundary(e)
-        })
-        .collect();
-    ranges.sort();
-    for (s, e) in ranges {
-        if s < cursor {
-            continue;
-        }
-        marked.push_str(&escape_markdown(&quote[cursor..s]));
-        let word = &quote[s..e];
-        if word.contains('\n') {
-            marked.push_str(&escape_markdown(word));
+    for segment in super::highlighted_segments(hit) {
+        if segment.matched {
+            marked.push_str("**");
+            marked.push_str(&escape_markdown(segment.text));
+            marked.push_str("**");
         } else {
-            marked.push_str("**");
-            marked.push_str(&escape_markdown(word));
-            marked.push_str("**");
+            marked.push_str(&escape_markdown(segment.text));
         }
-        cursor = e;
     }
-    marked.push_str(&escape_markdown(&quote[cursor..]));
     let prefix = if hit.quote_cut_start { "…" } else { "" };
     let suffix = if hit.quote_cut_end { "…" } else { "" };
     format!("{prefix}{marked}{suffix}")

@@ -5,11 +5,13 @@
 //! inside a character, a bold marker or a quote line, and a cut always says so.
 
 mod discord;
+mod highlight;
 mod markdown;
 mod message;
 mod terminal;
 
 pub use discord::*;
+pub use highlight::{highlighted_segments, Segment};
 pub use markdown::{citation_markdown, escape_markdown, quote_markdown};
 pub use message::*;
 pub use terminal::*;
@@ -72,38 +74,43 @@ impl Locale {
     }
 }
 
+/// A hit over `quote` alone, for renderer tests.
+#[cfg(test)]
+pub(crate) fn sample_hit(quote: &str, highlights: Vec<crate::span::Span>) -> crate::search::Hit {
+    crate::search::Hit {
+        source: "000_a.txt".into(),
+        title: "Un *titre*".into(),
+        paragraph: 3,
+        quote: quote.into(),
+        passage: quote.into(),
+        score: 1.0,
+        hash: "abc".into(),
+        passage_span: crate::span::Span::new(0, quote.len()),
+        quote_span: crate::span::Span::new(0, quote.len()),
+        highlights,
+        quote_cut_start: false,
+        quote_cut_end: false,
+        outlet: None,
+        url: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::markdown::split_long_line;
     use super::*;
     use crate::search::Hit;
+    use crate::span::Span;
 
-    fn hit(quote: &str, highlights: Vec<(usize, usize)>) -> Hit {
-        Hit {
-            source: "000_a.txt".into(),
-            title: "Un *titre*".into(),
-            paragraph: 3,
-            quote: quote.into(),
-            passage: quote.into(),
-            score: 1.0,
-            hash: "abc".into(),
-            byte_start: 0,
-            byte_end: quote.len(),
-            quote_start: 0,
-            quote_end: quote.len(),
-            highlights,
-            quote_cut_start: false,
-            quote_cut_end: false,
-            outlet: None,
-            url: None,
-        }
+    fn hit(quote: &str, highlights: Vec<Span>) -> Hit {
+        sample_hit(quote, highlights)
     }
 
     #[test]
     fn markdown_in_quotes_is_escaped_and_matches_are_bold() {
         let quote = "Le **cloud** <@123> @everyone [lien](x)";
         let start = quote.find("**cloud**").unwrap();
-        let h = hit(quote, vec![(start, start + "**cloud**".len())]);
+        let h = hit(quote, vec![Span::new(start, start + "**cloud**".len())]);
         let md = quote_markdown(&h);
         assert!(md.starts_with("> "));
         assert!(md.contains("\\<\\@123\\>"));
@@ -113,7 +120,10 @@ mod tests {
 
     #[test]
     fn multi_line_quotes_keep_every_line_quoted() {
-        let h = hit("ligne un\nligne deux", vec![(0, 5), (9, 14)]);
+        let h = hit(
+            "ligne un\nligne deux",
+            vec![Span::new(0, 5), Span::new(9, 14)],
+        );
         let md = quote_markdown(&h);
         assert_eq!(md, "> **ligne** un\n> **ligne** deux");
     }
@@ -121,7 +131,7 @@ mod tests {
     #[test]
     fn answers_stay_within_limits_and_say_when_they_truncate() {
         let long = "é".repeat(500);
-        let hits: Vec<Hit> = (0..25).map(|_| hit(&long, vec![(0, 2)])).collect();
+        let hits: Vec<Hit> = (0..25).map(|_| hit(&long, vec![Span::new(0, 2)])).collect();
         let m = answer_message(
             &"q".repeat(5000),
             &hits,

@@ -5,46 +5,38 @@
 //! cannot send escape sequences to the reader's terminal. Our own ANSI bold is added after.
 
 use crate::corpus::ArticleMeta;
-use crate::search::SearchResult;
+use crate::search::{Abstention, Answer, SearchResult};
 use crate::source::SourceView;
 use crate::text::{visible_controls as multi, visible_controls_line as line};
 
 /// Plain-text rendering for the terminal. With `bold`, matched words use ANSI bold.
 pub fn answer_text(result: &SearchResult, bold: bool) -> String {
     let mut out = String::new();
-    if result.abstained {
-        out.push_str(match result.abstention {
-            Some(crate::search::Abstention::NoTerms) => "Your question has no searchable words.\n",
-            _ => "No passage in the corpus answers this question.\n",
-        });
-        if !result.nearest.is_empty() {
-            out.push_str("Nearest articles:\n");
-            for (file, title) in &result.nearest {
-                out.push_str(&format!("  - {} ({})\n", line(title), line(file)));
+    let hits = match &result.answer {
+        Answer::Found { hits } => hits,
+        Answer::Abstained { reason, nearest } => {
+            out.push_str(match reason {
+                Abstention::NoTerms => "Your question has no searchable words.\n",
+                Abstention::NotCovered => "No passage in the corpus answers this question.\n",
+            });
+            if !nearest.is_empty() {
+                out.push_str("Nearest articles:\n");
+                for n in nearest {
+                    out.push_str(&format!("  - {} ({})\n", line(&n.title), line(&n.source)));
+                }
             }
+            return out;
         }
-        return out;
-    }
-    for (i, hit) in result.hits.iter().enumerate() {
+    };
+    for (i, hit) in hits.iter().enumerate() {
         let mut quote = String::new();
-        let mut cursor = 0;
-        for &(s, e) in &hit.highlights {
-            if s < cursor
-                || e > hit.quote.len()
-                || !hit.quote.is_char_boundary(s)
-                || !hit.quote.is_char_boundary(e)
-            {
-                continue;
-            }
-            quote.push_str(&multi(&hit.quote[cursor..s]));
-            if bold {
-                quote.push_str(&format!("\x1b[1m{}\x1b[0m", multi(&hit.quote[s..e])));
+        for segment in super::highlighted_segments(hit) {
+            if bold && segment.matched {
+                quote.push_str(&format!("\x1b[1m{}\x1b[0m", multi(segment.text)));
             } else {
-                quote.push_str(&multi(&hit.quote[s..e]));
+                quote.push_str(&multi(segment.text));
             }
-            cursor = e;
         }
-        quote.push_str(&multi(&hit.quote[cursor..]));
         let prefix = if hit.quote_cut_start { "…" } else { "" };
         let suffix = if hit.quote_cut_end { "…" } else { "" };
         out.push_str(&format!(
@@ -67,7 +59,7 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
         // See `crate::cite`: the hash is paragraph N's, the range is the quote's.
         out.push_str(&format!(
             "  [¶{} hash {} · quote bytes {}–{}]\n\n",
-            hit.paragraph, hit.hash, hit.quote_start, hit.quote_end
+            hit.paragraph, hit.hash, hit.quote_span.start, hit.quote_span.end
         ));
     }
     out
@@ -160,6 +152,7 @@ mod tests {
     use crate::corpus::{SkipReason, SkippedFile};
     use crate::search::Hit;
     use crate::source::ParagraphView;
+    use crate::span::Span;
 
     const HOSTILE: &str = "a\u{1b}]0;pwned\u{7}b\u{1b}[2Jc\u{9b}31m";
 
@@ -194,27 +187,16 @@ mod tests {
         let hit = Hit {
             source: meta().file,
             title: HOSTILE.into(),
-            paragraph: 1,
-            quote: quote.clone(),
-            passage: quote.clone(),
-            score: 1.0,
-            hash: "abc".into(),
-            byte_start: 0,
-            byte_end: quote.len(),
-            quote_start: 0,
-            quote_end: quote.len(),
-            highlights: vec![(3, 8), (9, 9 + HOSTILE.len())],
-            quote_cut_start: false,
-            quote_cut_end: false,
             outlet: Some(HOSTILE.into()),
             url: Some(HOSTILE.into()),
+            ..crate::render::sample_hit(
+                &quote,
+                vec![Span::new(3, 8), Span::new(9, 9 + HOSTILE.len())],
+            )
         };
         let result = SearchResult {
             query: HOSTILE.into(),
-            abstained: false,
-            abstention: None,
-            hits: vec![hit],
-            nearest: Vec::new(),
+            answer: Answer::Found { hits: vec![hit] },
             coverage: 1.0,
         };
         let text = answer_text(&result, true);
@@ -222,9 +204,13 @@ mod tests {
         assert!(text.contains("\x1b[1mcloud\x1b[0m"));
         assert!(text.contains("\\u{1b}]0;pwned\\u{7}"));
         let abstained = SearchResult {
-            abstained: true,
-            hits: Vec::new(),
-            nearest: vec![(meta().file, HOSTILE.into())],
+            answer: Answer::Abstained {
+                reason: Abstention::NotCovered,
+                nearest: vec![crate::search::Nearest {
+                    source: meta().file,
+                    title: HOSTILE.into(),
+                }],
+            },
             ..result
         };
         assert_inert(&answer_text(&abstained, true));
