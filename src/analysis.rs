@@ -16,10 +16,11 @@
 
 use std::str::CharIndices;
 
+use crate::language::Language;
 use crate::span::Span;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
-    TextAnalyzer, Token, TokenStream, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    TokenStream, Tokenizer,
 };
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
@@ -36,37 +37,6 @@ const PIPELINE_VERSION: u32 = 2;
 /// Search-operator words that are noise in a question when written exactly so, in capitals.
 /// Lowercase `or`, `et`, `not` are ordinary words and go through the normal pipeline.
 pub const OPERATOR_WORDS: &[&str] = &["AND", "OR", "NOT", "ET", "OU", "SAUF"];
-
-/// Language codes accepted by `language` in the config.
-pub const SUPPORTED_LANGUAGES: &[&str] = &[
-    "fr", "en", "de", "es", "it", "pt", "nl", "da", "fi", "hu", "no", "ro", "ru", "sv", "tr", "ar",
-    "el", "ta",
-];
-
-/// Maps a config language code to tantivy's stemmer language.
-pub fn stemmer_language(code: &str) -> Option<Language> {
-    Some(match code {
-        "fr" => Language::French,
-        "en" => Language::English,
-        "de" => Language::German,
-        "es" => Language::Spanish,
-        "it" => Language::Italian,
-        "pt" => Language::Portuguese,
-        "nl" => Language::Dutch,
-        "da" => Language::Danish,
-        "fi" => Language::Finnish,
-        "hu" => Language::Hungarian,
-        "no" => Language::Norwegian,
-        "ro" => Language::Romanian,
-        "ru" => Language::Russian,
-        "sv" => Language::Swedish,
-        "tr" => Language::Turkish,
-        "ar" => Language::Arabic,
-        "el" => Language::Greek,
-        "ta" => Language::Tamil,
-        _ => return None,
-    })
-}
 
 /// Words that tantivy's French list lacks: elided forms (`jusqu'`, `lorsqu'`), question words that
 /// are noise in a question, and accent-free spellings of accented stop words so that a query typed
@@ -196,13 +166,13 @@ pub struct AnalyzedToken {
 }
 
 impl Analyzers {
-    /// Builds the analyzers for a language code (already validated by the config).
-    pub fn new(language: &str, extra_stop_words: &[String]) -> Analyzers {
-        let lang = stemmer_language(language).unwrap_or(Language::French);
+    /// Builds the analyzers for a language.
+    pub fn new(language: Language, extra_stop_words: &[String]) -> Analyzers {
+        let lang = language.stemming();
         let mut extras: Vec<String> = extra_stop_words.iter().map(|w| w.to_lowercase()).collect();
         let builtin: &[&str] = match language {
-            "fr" => FRENCH_EXTRA_STOP_WORDS,
-            "en" => ENGLISH_EXTRA_STOP_WORDS,
+            Language::Fr => FRENCH_EXTRA_STOP_WORDS,
+            Language::En => ENGLISH_EXTRA_STOP_WORDS,
             _ => &[],
         };
         extras.extend(builtin.iter().map(|w| w.to_string()));
@@ -242,7 +212,7 @@ impl Analyzers {
     /// A version string that changes when the pipeline, the language, the stop words, or the
     /// stemmer's output changes (a `cargo update` of the stemmer crate can change stems under an
     /// existing index, so the stems of probe words are part of it).
-    fn fingerprint(&mut self, language: &str, extras: &[String]) -> String {
+    fn fingerprint(&mut self, language: Language, extras: &[String]) -> String {
         const PROBES: &str = "Activités nationales françaises, gouvernement, ministères, \
             surveillance massive, allégations, entreprises technologiques, l'informatique, \
             running quickly organizations nations généralement conséquences";
@@ -405,7 +375,7 @@ mod tests {
     use super::*;
 
     fn fr() -> Analyzers {
-        Analyzers::new("fr", &[])
+        Analyzers::new(Language::Fr, &[])
     }
 
     #[test]
@@ -450,14 +420,17 @@ mod tests {
     #[test]
     fn version_depends_on_language_and_stop_words() {
         let fr = fr().version;
-        assert_eq!(fr, Analyzers::new("fr", &[]).version);
-        assert_ne!(fr, Analyzers::new("en", &[]).version);
-        assert_ne!(fr, Analyzers::new("fr", &["microsoft".into()]).version);
+        assert_eq!(fr, Analyzers::new(Language::Fr, &[]).version);
+        assert_ne!(fr, Analyzers::new(Language::En, &[]).version);
+        assert_ne!(
+            fr,
+            Analyzers::new(Language::Fr, &["microsoft".into()]).version
+        );
     }
 
     #[test]
     fn other_languages_stem_too() {
-        let mut en = Analyzers::new("en", &[]);
+        let mut en = Analyzers::new(Language::En, &[]);
         assert_eq!(
             en.stems("Why were the organizations running?"),
             en.stems("organization run")

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{CoreError, Result};
+use crate::language::Language;
 
 /// The default location of the config file, relative to the working directory.
 pub const DEFAULT_CONFIG_PATH: &str = "config/coverage-bot.toml";
@@ -13,6 +14,8 @@ pub const DEFAULT_CONFIG_PATH: &str = "config/coverage-bot.toml";
 /// Accepted `index.writer_memory_mb`: tantivy needs at least 15 MB per writer thread, and at most
 /// 4 GB per thread; the build uses up to 4 threads and at least 20 MB each.
 pub const WRITER_MEMORY_MB: std::ops::RangeInclusive<usize> = 20..=4000;
+/// Accepted `search.default_results`: the hits of one Discord page.
+pub const DEFAULT_RESULTS: std::ops::RangeInclusive<usize> = 1..=5;
 /// Accepted `corpus.max_file_bytes`: 1 byte to 1 GiB.
 pub const MAX_FILE_BYTES: std::ops::RangeInclusive<u64> = 1..=(1 << 30);
 
@@ -20,8 +23,8 @@ pub const MAX_FILE_BYTES: std::ops::RangeInclusive<u64> = 1..=(1 << 30);
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Analyzer language: `fr` (default) or any tantivy stemmer language code (`en`, `de`, `es`, ...).
-    pub language: String,
+    /// Analyzer language: `fr` (default), `en`, `de`, `es`, … (see [`Language`]).
+    pub language: Language,
     /// Corpus loading.
     pub corpus: CorpusConfig,
     /// Index location.
@@ -106,7 +109,7 @@ pub struct DiscordConfig {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            language: "fr".to_string(),
+            language: Language::Fr,
             corpus: CorpusConfig::default(),
             index: IndexConfig::default(),
             search: SearchConfig::default(),
@@ -204,21 +207,21 @@ impl Config {
                 message,
             })
         };
-        if crate::analysis::stemmer_language(&self.language).is_none() {
-            return fail(format!(
-                "unknown language {:?}; use one of {}",
-                self.language,
-                crate::analysis::SUPPORTED_LANGUAGES.join(", ")
-            ));
-        }
         if !(0.0..=1.0).contains(&self.search.min_coverage) {
             return fail("search.min_coverage must be between 0 and 1".into());
         }
         if self.search.max_quote_chars < 80 {
             return fail("search.max_quote_chars must be at least 80".into());
         }
-        if self.search.default_results == 0 || self.search.default_results > 10 {
-            return fail("search.default_results must be between 1 and 10".into());
+        if !DEFAULT_RESULTS.contains(&self.search.default_results) {
+            return fail(format!(
+                "search.default_results must be between {} and {} (a Discord page holds at most {} \
+                 hits); it is {}",
+                DEFAULT_RESULTS.start(),
+                DEFAULT_RESULTS.end(),
+                DEFAULT_RESULTS.end(),
+                self.search.default_results
+            ));
         }
         if !WRITER_MEMORY_MB.contains(&self.index.writer_memory_mb) {
             return fail(format!(
@@ -262,7 +265,7 @@ mod tests {
     fn the_shipped_example_config_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CONFIG_PATH);
         let config = Config::load(&path, true).expect("example config must parse");
-        assert_eq!(config.language, "fr");
+        assert_eq!(config.language, Language::Fr);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod eval;
 pub(crate) mod frozen_dir;
 pub mod generation;
 pub mod index;
+pub mod language;
 pub mod library;
 pub mod lock;
 pub mod passage;

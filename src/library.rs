@@ -141,7 +141,7 @@ impl Library {
     /// [`OpenOutcome::Stale`]; only when no usable generation exists is that an error.
     pub fn open_with(config: Config, check: IndexCheck) -> Result<(Library, OpenOutcome)> {
         crate::paths::check(&config)?;
-        let analyzers = Analyzers::new(&config.language, &config.search.extra_stop_words);
+        let analyzers = Analyzers::new(config.language, &config.search.extra_stop_words);
         let cleaner =
             Cleaner::new(&config.boilerplate.all_patterns()).map_err(|e| CoreError::Config {
                 path: PathBuf::from("boilerplate"),
@@ -345,7 +345,7 @@ impl Library {
             build_millis: catalog.build_millis,
             version: env!("CARGO_PKG_VERSION").to_string(),
             analyzer_version: catalog.analyzer_version.clone(),
-            language: self.config.language.clone(),
+            language: self.config.language.code().to_string(),
             reindexing: self.reindexing.load(Ordering::Relaxed),
             stale: self.stale(),
             warnings: catalog.warnings.clone(),

@@ -346,7 +346,7 @@ mod tests {
 
     #[test]
     fn picks_the_sentence_with_the_question_terms_and_highlights_them() {
-        let mut a = Analyzers::new("fr", &[]);
+        let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
         let passage = "Le ciel est bleu ce matin sur toute la région parisienne. Microsoft a suspendu ses services Azure pour le ministère. Les marchés sont calmes.";
         let m = matcher(&mut a, "services suspendu");
         let tokens = m.matched_tokens(&mut a, passage);
@@ -359,7 +359,7 @@ mod tests {
 
     #[test]
     fn quotes_are_whole_sentences_within_the_limit() {
-        let mut a = Analyzers::new("fr", &[]);
+        let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
         let sentence = "Une phrase qui parle de cloud et de données personnelles stockées. ";
         let passage = sentence.repeat(12);
         let m = matcher(&mut a, "cloud données");
@@ -372,7 +372,7 @@ mod tests {
 
     #[test]
     fn an_overlong_sentence_is_cut_at_spaces_around_the_matches() {
-        let mut a = Analyzers::new("fr", &[]);
+        let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
         let passage = format!("{} Westminster {}.", "mot ".repeat(200), "mot ".repeat(200));
         let m = matcher(&mut a, "Westminster");
         let tokens = m.matched_tokens(&mut a, &passage);
@@ -386,7 +386,7 @@ mod tests {
 
     #[test]
     fn a_matching_heading_is_quoted_with_the_sentence_after_it() {
-        let mut a = Analyzers::new("fr", &[]);
+        let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
         let passage = "Pas d'aide, mais un peu d'aide\nLe patron a refusé. Puis il a accepté de coopérer avec la police.";
         let m = matcher(&mut a, "pas d'aide mais un peu d'aide");
         let tokens = m.matched_tokens(&mut a, passage);
@@ -397,7 +397,7 @@ mod tests {
 
     #[test]
     fn whitespace_between_sentences_counts_towards_the_limit() {
-        let mut a = Analyzers::new("fr", &[]);
+        let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
         let gap = "\u{a0}\t ".repeat(300);
         let passage = format!(
             "Le ministère publie un rapport.{gap}Le rapport parle du budget.{gap}Fin du texte."
@@ -446,7 +446,7 @@ mod tests {
             max_chars in 80usize..=600,
         ) {
             let passage: String = parts.iter().map(|(s, sep)| format!("{s}{sep}")).collect();
-            let mut a = Analyzers::new("fr", &[]);
+            let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
             let m = matcher(&mut a, "rapport budget surveillance données");
             let tokens = m.matched_tokens(&mut a, &passage);
             let q = extract_quote(&passage, &tokens, &m, max_chars);

@@ -38,7 +38,7 @@ fn library() -> &'static Library {
 
 /// Analyzed forms of a text: (stems, exact forms of the informative words, all exact forms).
 fn forms(text: &str) -> (HashSet<String>, HashSet<String>, HashSet<String>) {
-    let mut analyzers = Analyzers::new("fr", &[]);
+    let mut analyzers = Analyzers::new(coverage_bot::language::Language::Fr, &[]);
     let tokens = analyzers.analyze(text);
     let stems = tokens.iter().filter_map(|t| t.stem.clone()).collect();
     let informative = tokens
@@ -55,7 +55,7 @@ fn vocabulary() -> &'static Vec<(String, Option<String>)> {
     static VOCABULARY: OnceLock<Vec<(String, Option<String>)>> = OnceLock::new();
     VOCABULARY.get_or_init(|| {
         let library = library();
-        let mut analyzers = Analyzers::new("fr", &[]);
+        let mut analyzers = Analyzers::new(coverage_bot::language::Language::Fr, &[]);
         let mut words = HashSet::new();
         for article in library.sources() {
             let view = library.source(&article.file, None).expect("article");

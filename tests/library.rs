@@ -82,7 +82,7 @@ fn other_languages_work_by_configuration() {
     )
     .unwrap();
     let mut config = config(root.path());
-    config.language = "en".into();
+    config.language = coverage_bot::language::Language::En;
     let (library, _) = Library::open(config).unwrap();
     let result = library
         .search("Why did organizations request data?", 1)
