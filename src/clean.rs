@@ -91,7 +91,7 @@ const PROBES: &[&str] = &["a", "Z", "1", "é", " ", "-"];
 #[derive(Debug, thiserror::Error)]
 pub enum CleanerError {
     /// The pattern is not a valid regular expression.
-    #[error("bad boilerplate pattern {pattern:?}: {source}")]
+    #[error("bad boilerplate pattern {pattern:?}")]
     Invalid {
         /// The pattern as written.
         pattern: String,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{CoreError, Result};
+use crate::error::{ConfigProblem, CoreError, Result};
 use crate::language::Language;
 
 /// The default location of the config file, relative to the working directory.
@@ -180,7 +180,7 @@ impl Config {
     pub fn from_toml(text: &str, path: &Path) -> Result<Config> {
         let config: Config = toml::from_str(text).map_err(|e| CoreError::Config {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            problem: ConfigProblem::Parse(Box::new(e)),
         })?;
         config.validate(path)?;
         Ok(config)
@@ -195,7 +195,7 @@ impl Config {
             }
             Err(e) => Err(CoreError::Config {
                 path: path.to_path_buf(),
-                message: e.to_string(),
+                problem: ConfigProblem::Read(e),
             }),
         }
     }
@@ -204,7 +204,7 @@ impl Config {
         let fail = |message: String| {
             Err(CoreError::Config {
                 path: path.to_path_buf(),
-                message,
+                problem: ConfigProblem::Invalid(message),
             })
         };
         if !(0.0..=1.0).contains(&self.search.min_coverage) {
@@ -240,7 +240,10 @@ impl Config {
             ));
         }
         if let Err(e) = crate::clean::Cleaner::new(&self.boilerplate.all_patterns()) {
-            return fail(format!("boilerplate: {e}"));
+            return Err(CoreError::Config {
+                path: path.to_path_buf(),
+                problem: ConfigProblem::Boilerplate(e),
+            });
         }
         Ok(())
     }

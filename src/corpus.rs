@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::clean::{ends_like_sentence, Cleaner};
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, CorpusProblem, Result};
 use crate::span::Span;
 use crate::text::short_hash;
 
@@ -124,6 +124,8 @@ impl fmt::Display for NameProblem {
     }
 }
 
+impl std::error::Error for SkipReason {}
+
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -177,9 +179,13 @@ const SYSTEM_FOLDERS: &[&str] = &["/proc", "/sys", "/dev", "/run"];
 pub fn check_root(dir: &Path) -> Result<PathBuf> {
     let refuse = |message: String| CoreError::Corpus {
         path: dir.to_path_buf(),
-        message,
+        problem: CorpusProblem::Refused(message),
     };
-    let root = dir.canonicalize().map_err(|e| refuse(e.to_string()))?;
+    let unreadable = |error: std::io::Error| CoreError::Corpus {
+        path: dir.to_path_buf(),
+        problem: CorpusProblem::Unreadable(error),
+    };
+    let root = dir.canonicalize().map_err(unreadable)?;
     if root == Path::new("/") {
         return Err(refuse(
             "it is the root of the file system; point the corpus at the folder of articles".into(),
@@ -190,7 +196,7 @@ pub fn check_root(dir: &Path) -> Result<PathBuf> {
             "it is inside the system folder {system}; point the corpus at the folder of articles"
         )));
     }
-    let meta = std::fs::metadata(&root).map_err(|e| refuse(e.to_string()))?;
+    let meta = std::fs::metadata(&root).map_err(unreadable)?;
     if !meta.is_dir() {
         return Err(refuse(
             "it is a file; the corpus must be a folder of .txt and .md articles".into(),
@@ -223,10 +229,7 @@ pub fn list_corpus(dir: &Path) -> Result<(Vec<CorpusEntry>, Vec<SkippedFile>)> {
             Err(error) if error.depth() == 0 => {
                 return Err(CoreError::Corpus {
                     path: dir.to_path_buf(),
-                    message: error
-                        .io_error()
-                        .map(describe_io_error)
-                        .unwrap_or_else(|| error.to_string()),
+                    problem: CorpusProblem::Unreadable(error.into()),
                 });
             }
             Err(error) => listing.folder_error(&error),
@@ -1282,7 +1285,10 @@ mod tests {
     fn system_folders_and_files_are_refused_as_roots() {
         for root in ["/", "/proc", "/proc/self", "/sys", "/dev", "/dev/null"] {
             match check_root(Path::new(root)) {
-                Err(CoreError::Corpus { message, .. }) => {
+                Err(CoreError::Corpus {
+                    problem: CorpusProblem::Refused(message),
+                    ..
+                }) => {
                     assert!(
                         message.contains("point the corpus") || message.contains("a file"),
                         "{root}: {message}"
@@ -1295,7 +1301,10 @@ mod tests {
         let file = dir.path().join("a.txt");
         std::fs::write(&file, "x").unwrap();
         match check_root(&file) {
-            Err(CoreError::Corpus { message, .. }) => assert!(message.contains("must be a folder")),
+            Err(CoreError::Corpus {
+                problem: CorpusProblem::Refused(message),
+                ..
+            }) => assert!(message.contains("must be a folder")),
             other => panic!("{other:?}"),
         }
         assert!(check_root(dir.path()).is_ok());

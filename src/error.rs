@@ -6,13 +6,35 @@ use std::path::PathBuf;
 /// user-facing messages; none of them carries secrets.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
-    /// The configuration file could not be read or parsed.
-    #[error("config error in {path}: {message}")]
-    Config { path: PathBuf, message: String },
+    /// The configuration file could not be read, parsed or accepted.
+    #[error("config error in {}", path.display())]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        problem: ConfigProblem,
+    },
 
-    /// The corpus folder is missing or unreadable.
-    #[error("corpus folder {path} cannot be read: {message}")]
-    Corpus { path: PathBuf, message: String },
+    /// The corpus folder is missing, unreadable, or cannot be a corpus.
+    #[error("corpus folder {}", path.display())]
+    Corpus {
+        /// The folder as given.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        problem: CorpusProblem,
+    },
+
+    /// An article cannot be shown: it became unusable since it was indexed.
+    #[error("article {} cannot be shown", path.display())]
+    Article {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        reason: crate::corpus::SkipReason,
+    },
 
     /// A file name given by a user does not name a corpus article.
     #[error("no article named {requested:?} in the corpus")]
@@ -100,6 +122,35 @@ impl CoreError {
             source,
         }
     }
+}
+
+/// What is wrong with a config file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigProblem {
+    /// It could not be read.
+    #[error("cannot read it")]
+    Read(#[source] std::io::Error),
+    /// It is not TOML, or has unknown keys or wrong types.
+    #[error("cannot parse it")]
+    Parse(#[source] Box<toml::de::Error>),
+    /// A value is out of its range; the message names the key.
+    #[error("{0}")]
+    Invalid(String),
+    /// A boilerplate pattern is refused.
+    #[error(transparent)]
+    Boilerplate(#[from] crate::clean::CleanerError),
+}
+
+/// What is wrong with a corpus folder.
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusProblem {
+    /// It cannot be read.
+    #[error("cannot be read")]
+    Unreadable(#[source] std::io::Error),
+    /// It can be read but cannot be a corpus (the root of the file system, a system folder, a
+    /// file); the message says what to do.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// An error with its chain of causes, `: `-separated, each printed once: how errors are shown in

@@ -145,7 +145,7 @@ impl Library {
         let cleaner =
             Cleaner::new(&config.boilerplate.all_patterns()).map_err(|e| CoreError::Config {
                 path: PathBuf::from("boilerplate"),
-                message: e.to_string(),
+                problem: e.into(),
             })?;
         let settings = BuildSettings::from_config(&config);
         let tools = BuildTools {

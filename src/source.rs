@@ -136,9 +136,9 @@ pub fn source(
     let meta = resolve(snapshot, requested)?;
     let path = safe_path(corpus_dir, &meta.file)?;
     let bytes = read_limited(&path, max_file_bytes)?;
-    let text = decode_text(bytes, max_file_bytes).map_err(|reason| CoreError::Corpus {
+    let text = decode_text(bytes, max_file_bytes).map_err(|reason| CoreError::Article {
         path: path.clone(),
-        message: reason.to_string(),
+        reason,
     })?;
     let changed = short_hash(&text) != meta.hash && !meta.hash.is_empty();
     // The front matter was parsed at index time; only a file changed since then is parsed again.
@@ -147,9 +147,9 @@ pub fn source(
     } else {
         parse_article_body(&meta.file, text, meta, cleaner)
     };
-    let article = parsed.map_err(|reason| CoreError::Corpus {
+    let article = parsed.map_err(|reason| CoreError::Article {
         path: path.clone(),
-        message: reason.to_string(),
+        reason,
     })?;
     let count = article.paragraphs.len();
     let chosen: Vec<ParagraphView> = match paragraph {
