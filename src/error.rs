@@ -92,9 +92,9 @@ pub enum CoreError {
         reason: String,
     },
 
-    /// The catalog could not be serialized.
-    #[error("cannot serialize the index catalog")]
-    Catalog(#[from] serde_json::Error),
+    /// Something (the catalog, a JSON view) could not be serialized.
+    #[error("cannot serialize JSON")]
+    Json(#[from] serde_json::Error),
 
     /// A filesystem error with the path it happened on (the cause is the error's source, so a
     /// chain prints it once).

@@ -1,7 +1,7 @@
 //! The `coverage-bot` command line: a thin dispatch over the library.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -218,127 +218,146 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             question,
             top,
             json,
-        } => {
-            let question = question.join(" ");
-            let result = library.search(&question, top as usize)?;
-            if json {
-                print_json(&serde_json::json!({
-                    "query": result.query,
-                    "abstained": result.is_abstained(),
-                    "nearest": result.nearest(),
-                    "hits": result.hits(),
-                }))?;
-            } else {
-                print!(
-                    "{}",
-                    render::answer_text(&result, std::io::stdout().is_terminal())
-                );
-            }
-            Ok(if result.is_abstained() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Source {
-            file,
-            bytes: Some((start, end)),
-            json,
-            ..
-        } => match library.source_bytes(&file, start, end) {
-            Ok(view) => {
-                if json {
-                    print_json(&view)?;
-                } else {
-                    print!("{}", render::bytes_text(&view));
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(e) => source_error(e),
-        },
+        } => ask(&library, &question.join(" "), top as usize, json),
         Command::Source {
             file,
             paragraph,
+            bytes,
             json,
-            ..
-        } => match library.source(&file, paragraph) {
-            Ok(view) => {
-                if json {
-                    print_json(&view)?;
-                } else {
-                    print!("{}", render::source_text(&view));
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(e) => source_error(e),
-        },
-        Command::Sources { json } => {
-            let status = library.status();
-            if json {
-                print_json(
-                    &serde_json::json!({"articles": library.sources(), "skipped": status.skipped}),
-                )?;
-            } else {
-                print!(
-                    "{}",
-                    render::sources_text(&library.sources(), &status.skipped)
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Index { rebuild, verify } => {
-            match &outcome {
-                OpenOutcome::Built { reason } => println!("index built ({reason})"),
-                OpenOutcome::Opened if verify => {
-                    println!("checksums verified: every index file is intact")
-                }
-                _ => {}
-            }
-            if rebuild {
-                library.reindex(true)?;
-            }
-            let status = library.status();
-            println!(
-                "{} articles, {} passages, {} skipped; built in {} ms; analyzer {}",
-                status.articles,
-                status.passages,
-                status.skipped.len(),
-                status.build_millis,
-                status.analyzer_version
-            );
-            for s in &status.skipped {
-                println!(
-                    "  skipped {}: {}",
-                    line(&s.file),
-                    line(&s.reason.to_string())
-                );
-            }
-            for warning in &status.warnings {
-                println!("warning: {}", line(warning));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => source(&library, &file, paragraph, bytes, json),
+        Command::Sources { json } => sources(&library, json),
+        Command::Index { rebuild, verify } => index(&library, &outcome, rebuild, verify),
         Command::Eval {
             questions,
             top,
             json,
-        } => {
-            let set = coverage_bot::eval::read_questions(&questions)?;
-            let mut outcomes = Vec::with_capacity(set.len());
-            for q in &set {
-                let result = library.search(&q.question, top.max(1))?;
-                outcomes.push(coverage_bot::eval::judge(q, &result, top.max(1)));
-            }
-            let report = coverage_bot::eval::report(outcomes);
-            if json {
-                print_json(&report)?;
-            } else {
-                print!("{}", report.to_table());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => eval(&library, &questions, top.max(1), json),
         Command::Serve | Command::GenCorpus { .. } | Command::Bench(_) => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `ask`: the hits, quoted; exit 1 when the corpus does not answer.
+fn ask(library: &Library, question: &str, top: usize, json: bool) -> anyhow::Result<ExitCode> {
+    let result = library.search(question, top)?;
+    if json {
+        print_json(&serde_json::json!({
+            "query": result.query,
+            "abstained": result.is_abstained(),
+            "nearest": result.nearest(),
+            "hits": result.hits(),
+        }))?;
+    } else {
+        print!(
+            "{}",
+            render::answer_text(&result, std::io::stdout().is_terminal())
+        );
+    }
+    Ok(if result.is_abstained() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `source`: an article, one paragraph, or a byte range.
+fn source(
+    library: &Library,
+    file: &str,
+    paragraph: Option<usize>,
+    bytes: Option<(usize, usize)>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let shown = match bytes {
+        Some((start, end)) => library.source_bytes(file, start, end).and_then(|view| {
+            Ok(if json {
+                serde_json::to_string_pretty(&view)? + "\n"
+            } else {
+                render::bytes_text(&view)
+            })
+        }),
+        None => library.source(file, paragraph).and_then(|view| {
+            Ok(if json {
+                serde_json::to_string_pretty(&view)? + "\n"
+            } else {
+                render::source_text(&view)
+            })
+        }),
+    };
+    match shown {
+        Ok(text) => {
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => source_error(e),
+    }
+}
+
+/// `sources`: the articles and the skipped files.
+fn sources(library: &Library, json: bool) -> anyhow::Result<ExitCode> {
+    let status = library.status();
+    if json {
+        print_json(&serde_json::json!({"articles": library.sources(), "skipped": status.skipped}))?;
+    } else {
+        print!(
+            "{}",
+            render::sources_text(&library.sources(), &status.skipped)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `index`: what opening did, an optional rebuild, then the status.
+fn index(
+    library: &Library,
+    outcome: &OpenOutcome,
+    rebuild: bool,
+    verify: bool,
+) -> anyhow::Result<ExitCode> {
+    match outcome {
+        OpenOutcome::Built { reason } => println!("index built ({})", line(reason)),
+        OpenOutcome::Opened if verify => println!("checksums verified: every index file is intact"),
+        _ => {}
+    }
+    if rebuild {
+        library.reindex(true)?;
+    }
+    let status = library.status();
+    println!(
+        "{} articles, {} passages, {} skipped; built in {} ms; analyzer {}",
+        status.articles,
+        status.passages,
+        status.skipped.len(),
+        status.build_millis,
+        status.analyzer_version
+    );
+    for s in &status.skipped {
+        println!(
+            "  skipped {}: {}",
+            line(&s.file),
+            line(&s.reason.to_string())
+        );
+    }
+    for warning in &status.warnings {
+        println!("warning: {}", line(warning));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `eval`: retrieval measured on a question set.
+fn eval(library: &Library, questions: &Path, top: usize, json: bool) -> anyhow::Result<ExitCode> {
+    let set = coverage_bot::eval::read_questions(questions)?;
+    let mut outcomes = Vec::with_capacity(set.len());
+    for q in &set {
+        let result = library.search(&q.question, top)?;
+        outcomes.push(coverage_bot::eval::judge(q, &result, top));
+    }
+    let report = coverage_bot::eval::report(outcomes);
+    if json {
+        print_json(&report)?;
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `source` errors a user can fix: exit 1 with a hint; anything else goes up.

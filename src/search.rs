@@ -337,14 +337,59 @@ fn prepare(
     let text: String = cleaned.chars().take(MAX_QUERY_CHARS).collect();
     let tokens = analyzers.analyze(&text);
     let searcher = snapshot.reader.searcher();
+    let weighed = weigh_terms(&searcher, snapshot.fields, analyzers, &tokens)?;
+    if weighed.terms.is_empty() {
+        return Ok(None);
+    }
     let fields = snapshot.fields;
+    let mut clauses = term_clauses(fields, &weighed);
+    let kept: HashSet<&str> = weighed.terms.iter().map(|t| t.stem.as_str()).collect();
+    // Exact-form and proximity clauses only for terms that are not everywhere: on a common term
+    // they cost a long posting list and say little.
+    let informative: Vec<&AnalyzedToken> = tokens
+        .iter()
+        .filter(|t| {
+            t.stem
+                .as_deref()
+                .is_some_and(|s| kept.contains(s) && !weighed.common.contains(s))
+        })
+        .collect();
+    clauses.extend(exact_clauses(fields, &informative, weighed.long_input));
+    for span in quoted_spans(&text).into_iter().take(4) {
+        clauses.extend(quoted_clauses(fields, analyzers, span));
+    }
+    Ok(Some(Prepared {
+        query: Box::new(BooleanQuery::new(clauses)),
+        matcher: TermMatcher {
+            terms: weighed.terms,
+            answer_type: crate::answer_type::expected(&text),
+        },
+    }))
+}
+
+/// A question's informative terms with their weights.
+struct WeighedTerms {
+    terms: Vec<QueryTerm>,
+    /// Stems found in so many passages that they get their body clause only.
+    common: HashSet<String>,
+    /// The question is a pasted text, longer than `MAX_TERMS` terms.
+    long_input: bool,
+}
+
+/// Weighs each distinct stem of the question by IDF, adds typo corrections for words the corpus
+/// never uses, and keeps at most `MAX_TERMS` terms (the heaviest).
+fn weigh_terms(
+    searcher: &Searcher,
+    fields: crate::index::Fields,
+    analyzers: &mut Analyzers,
+    tokens: &[AnalyzedToken],
+) -> tantivy::Result<WeighedTerms> {
     let docs = searcher.num_docs().max(1);
     let long_input = tokens.iter().filter(|t| t.stem.is_some()).count() > MAX_TERMS;
-
     let mut terms: Vec<QueryTerm> = Vec::new();
     let mut common: HashSet<String> = HashSet::new();
     let mut seen = HashSet::new();
-    for token in &tokens {
+    for token in tokens {
         let Some(stem) = &token.stem else { continue };
         if !seen.insert(stem.clone()) {
             continue;
@@ -356,16 +401,8 @@ fn prepare(
         let mut alt_stems = Vec::new();
         let mut weight = idf(df, docs);
         if df == 0 && token.exact.chars().all(char::is_alphabetic) {
-            let mut best_df = 0;
-            for (candidate, _) in typo_candidates(&searcher, fields.body_exact, &token.exact) {
-                for alt in analyzers.stems(&candidate) {
-                    let alt_df = searcher.doc_freq(&Term::from_field_text(fields.body, &alt))?;
-                    if alt_df > 0 && !alt_stems.contains(&alt) {
-                        best_df = best_df.max(alt_df);
-                        alt_stems.push(alt);
-                    }
-                }
-            }
+            let (alts, best_df) = typo_stems(searcher, fields, analyzers, &token.exact)?;
+            alt_stems = alts;
             if best_df > 0 {
                 weight = idf(best_df, docs);
             }
@@ -388,16 +425,46 @@ fn prepare(
         });
         terms.truncate(MAX_TERMS);
     }
-    if terms.is_empty() {
-        return Ok(None);
-    }
+    Ok(WeighedTerms {
+        terms,
+        common,
+        long_input,
+    })
+}
 
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for term in &terms {
+/// Stems of the corpus words within the typo distance of `word`, and the largest document count
+/// among them.
+fn typo_stems(
+    searcher: &Searcher,
+    fields: crate::index::Fields,
+    analyzers: &mut Analyzers,
+    word: &str,
+) -> tantivy::Result<(Vec<String>, u64)> {
+    let mut best_df = 0;
+    let mut alt_stems = Vec::new();
+    for (candidate, _) in typo_candidates(searcher, fields.body_exact, word) {
+        for alt in analyzers.stems(&candidate) {
+            let alt_df = searcher.doc_freq(&Term::from_field_text(fields.body, &alt))?;
+            if alt_df > 0 && !alt_stems.contains(&alt) {
+                best_df = best_df.max(alt_df);
+                alt_stems.push(alt);
+            }
+        }
+    }
+    Ok((alt_stems, best_df))
+}
+
+/// Body and title clauses of every term and its typo corrections (common terms: body only).
+fn term_clauses(
+    fields: crate::index::Fields,
+    weighed: &WeighedTerms,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut clauses = Vec::new();
+    for term in &weighed.terms {
         for stem in std::iter::once(&term.stem).chain(term.alt_stems.iter()) {
             let boost = if *stem == term.stem { 1.0 } else { TYPO_BOOST };
             clauses.push(term_query(Term::from_field_text(fields.body, stem), boost));
-            if !common.contains(stem) {
+            if !weighed.common.contains(stem) {
                 clauses.push(term_query(
                     Term::from_field_text(fields.title, stem),
                     TITLE_BOOST * boost,
@@ -405,19 +472,19 @@ fn prepare(
             }
         }
     }
-    let kept: HashSet<&str> = terms.iter().map(|t| t.stem.as_str()).collect();
-    // Exact-form and proximity clauses only for terms that are not everywhere: on a common term
-    // they cost a long posting list and say little.
-    let informative: Vec<&AnalyzedToken> = tokens
-        .iter()
-        .filter(|t| {
-            t.stem
-                .as_deref()
-                .is_some_and(|s| kept.contains(s) && !common.contains(s))
-        })
-        .collect();
+    clauses
+}
+
+/// Exact-form clauses, and proximity clauses for words that sit together in the question (they
+/// score more where they sit together in a passage).
+fn exact_clauses(
+    fields: crate::index::Fields,
+    informative: &[&AnalyzedToken],
+    long_input: bool,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut clauses = Vec::new();
     let mut exact_seen = HashSet::new();
-    for token in &informative {
+    for token in informative {
         if exact_seen.insert(token.exact.as_str()) {
             clauses.push(term_query(
                 Term::from_field_text(fields.body_exact, &token.exact),
@@ -425,55 +492,56 @@ fn prepare(
             ));
         }
     }
-    // Words that sit together in the question score more where they sit together in a passage.
-    if !long_input {
-        for pair in informative.windows(2) {
-            if pair[1].position - pair[0].position <= 3 {
-                let terms = vec![
+    if long_input {
+        return clauses;
+    }
+    for pair in informative.windows(2) {
+        if pair[1].position - pair[0].position <= 3 {
+            let terms = pair
+                .iter()
+                .map(|t| {
                     (
-                        pair[0].position,
-                        Term::from_field_text(fields.body_exact, &pair[0].exact),
-                    ),
-                    (
-                        pair[1].position,
-                        Term::from_field_text(fields.body_exact, &pair[1].exact),
-                    ),
-                ];
-                clauses.extend(phrase_query(terms, 1, ADJACENT_PAIR_BOOST));
-            }
+                        t.position,
+                        Term::from_field_text(fields.body_exact, &t.exact),
+                    )
+                })
+                .collect();
+            clauses.extend(phrase_query(terms, 1, ADJACENT_PAIR_BOOST));
         }
     }
-    for span in quoted_spans(&text).into_iter().take(4) {
-        let tokens: Vec<AnalyzedToken> = analyzers.analyze(span).into_iter().take(16).collect();
-        let exact: Vec<(usize, Term)> = tokens
-            .iter()
-            .map(|t| {
-                (
-                    t.position,
-                    Term::from_field_text(fields.body_exact, &t.exact),
-                )
-            })
-            .collect();
-        clauses.extend(phrase_query(exact, 0, QUOTED_PHRASE_BOOST));
-        // A quoted headline is found in the title field, where stop words leave position gaps.
-        let stemmed: Vec<(usize, Term)> = tokens
-            .iter()
-            .filter_map(|t| {
-                Some((
-                    t.position,
-                    Term::from_field_text(fields.title, t.stem.as_deref()?),
-                ))
-            })
-            .collect();
-        clauses.extend(phrase_query(stemmed, 1, QUOTED_PHRASE_BOOST));
-    }
-    Ok(Some(Prepared {
-        query: Box::new(BooleanQuery::new(clauses)),
-        matcher: TermMatcher {
-            terms,
-            answer_type: crate::answer_type::expected(&text),
-        },
-    }))
+    clauses
+}
+
+/// Phrase clauses for a span the question puts in quotes: on the body's exact forms, and on the
+/// title's stems (a quoted headline, where stop words leave position gaps).
+fn quoted_clauses(
+    fields: crate::index::Fields,
+    analyzers: &mut Analyzers,
+    span: &str,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let tokens: Vec<AnalyzedToken> = analyzers.analyze(span).into_iter().take(16).collect();
+    let exact: Vec<(usize, Term)> = tokens
+        .iter()
+        .map(|t| {
+            (
+                t.position,
+                Term::from_field_text(fields.body_exact, &t.exact),
+            )
+        })
+        .collect();
+    let stemmed: Vec<(usize, Term)> = tokens
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.position,
+                Term::from_field_text(fields.title, t.stem.as_deref()?),
+            ))
+        })
+        .collect();
+    phrase_query(exact, 0, QUOTED_PHRASE_BOOST)
+        .into_iter()
+        .chain(phrase_query(stemmed, 1, QUOTED_PHRASE_BOOST))
+        .collect()
 }
 
 /// A candidate passage read back from the index.
