@@ -4,10 +4,10 @@
 //! the Discord bot in [`bot`], the only module that knows about Discord.
 
 pub mod analysis;
-pub mod answer_type;
+pub(crate) mod answer_type;
 pub mod bench;
 pub mod bot;
-pub mod build;
+pub(crate) mod build;
 pub mod cite;
 pub mod clean;
 pub mod config;
@@ -19,10 +19,10 @@ pub mod generation;
 pub mod index;
 pub mod language;
 pub mod library;
-pub mod lock;
-pub mod passage;
-pub mod paths;
-pub mod quote;
+pub(crate) mod lock;
+pub(crate) mod passage;
+pub(crate) mod paths;
+pub(crate) mod quote;
 pub mod render;
 pub mod search;
 pub mod sentence;
@@ -31,8 +31,13 @@ pub mod span;
 pub mod synth;
 pub mod text;
 
+// The library's API: what the CLI, the bot and the tests use.
+pub use cite::ByteView;
 pub use config::Config;
+pub use corpus::{ArticleMeta, SkipReason, SkippedFile};
 pub use error::{CoreError, Result};
+pub use language::Language;
 pub use library::{IndexCheck, Library, OpenOutcome, ReindexOutcome, Status};
-pub use search::{Hit, SearchResult};
+pub use search::{Abstention, Answer, Hit, Nearest, SearchResult};
 pub use source::SourceView;
+pub use span::Span;
