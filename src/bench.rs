@@ -330,7 +330,7 @@ fn build(config: &Config, label: &str) -> anyhow::Result<BuildResult> {
         bail!("the index was opened, not built");
     }
     let snapshot = library.snapshot();
-    let text_bytes = snapshot.catalog.text_bytes;
+    let text_bytes: u64 = library.sources().iter().map(|a| a.bytes).sum();
     Ok(BuildResult {
         label: label.to_string(),
         articles: snapshot.catalog.articles.len(),

@@ -7,18 +7,21 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use tantivy::{doc, Index};
+use tantivy::{doc, Index, TantivyDocument};
 
 use crate::analysis::Analyzers;
 use crate::clean::{Cleaner, PatternTally};
 use crate::config::Config;
-use crate::corpus::{list_corpus, read_article, CorpusEntry, SkipReason, SkippedFile};
+use crate::corpus::{
+    list_corpus, read_article, Article, ArticleMeta, CorpusEntry, SkipReason, SkippedFile,
+};
 use crate::error::{CoreError, Result};
 use crate::generation::CATALOG_FILE;
 use crate::index::{
-    file_state, fingerprint_of, schema, verify_checksums, write_atomically, Catalog, FORMAT_VERSION,
+    file_state, fingerprint_of, schema, verify_checksums, write_atomically, Catalog, Fields,
+    FileState, FORMAT_VERSION,
 };
-use crate::passage::split_passages;
+use crate::passage::{split_passages, Passage};
 
 /// What a build reads and how, taken from the config once.
 #[derive(Debug, Clone)]
@@ -122,12 +125,7 @@ fn write_generation(
     let memory = settings.writer_memory_mb.max(20 * threads) * 1024 * 1024;
     let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(threads, memory)?;
     let progress = progress_bar(entries.len() as u64);
-    let mut articles = Vec::with_capacity(entries.len());
-    let mut states = Vec::with_capacity(entries.len());
-    let mut passages = 0usize;
-    let mut text_bytes = 0u64;
-    let mut read_skipped = Vec::new();
-    let mut tally = PatternTally::default();
+    let mut collected = Collected::default();
     for entry in entries {
         if cancel.load(Ordering::Relaxed) {
             progress.finish_and_clear();
@@ -138,65 +136,102 @@ fn write_generation(
         match read_article(entry, settings.max_file_bytes, tools.cleaner) {
             Ok(article) => {
                 for passage in split_passages(&article, settings.max_passage_chars) {
-                    let text = passage.span.of(&article.text);
-                    writer.add_document(doc!(
-                        fields.file => passage.file.as_str(),
-                        fields.title => passage.title.as_str(),
-                        fields.body => text,
-                        fields.body_exact => text,
-                        fields.paragraph => passage.paragraph as u64,
-                        fields.start => passage.span.start as u64,
-                        fields.end => passage.span.end as u64,
-                        fields.hash => passage.hash.as_str(),
-                        fields.paragraph_hash => passage.paragraph_hash.as_str(),
-                    ))?;
-                    passages += 1;
+                    writer.add_document(passage_document(fields, &passage, &article.text))?;
+                    collected.passages += 1;
                 }
-                let blocks = article.paragraphs.iter().map(|p| p.span);
-                for block in blocks.chain(article.boilerplate.iter().copied()) {
-                    tally.add(tools.cleaner, block.of(&article.text));
-                }
-                text_bytes += article.text.len() as u64;
-                states.push(file_state(entry, Some(article.text.as_bytes())));
-                articles.push(article.meta);
+                collected.article(entry, article, tools.cleaner);
             }
-            Err(reason) => {
-                tracing::warn!(file = %entry.name, %reason, "skipping corpus file");
-                states.push(file_state(entry, None));
-                read_skipped.push(SkippedFile {
-                    file: entry.name.clone(),
-                    reason,
-                });
-            }
+            Err(reason) => collected.skipped(entry, reason),
         }
     }
     progress.finish_and_clear();
     writer.commit()?;
     writer.wait_merging_threads()?;
-    let warnings = boilerplate_warnings(&tally, &read_skipped, entries.len(), settings);
-    for warning in &warnings {
-        tracing::warn!("{warning}");
+    Ok(Some(collected.into_catalog(
+        entries.len(),
+        listing_skipped,
+        settings,
+        tools,
+    )))
+}
+
+/// The tantivy document of one passage.
+fn passage_document(fields: Fields, passage: &Passage, text: &str) -> TantivyDocument {
+    let body = passage.span.of(text);
+    doc!(
+        fields.file => passage.file.as_str(),
+        fields.title => passage.title.as_str(),
+        fields.body => body,
+        fields.body_exact => body,
+        fields.paragraph => passage.paragraph as u64,
+        fields.start => passage.span.start as u64,
+        fields.end => passage.span.end as u64,
+        fields.hash => passage.hash.as_str(),
+        fields.paragraph_hash => passage.paragraph_hash.as_str(),
+    )
+}
+
+/// What a build learns about the corpus while indexing it, for the catalog.
+#[derive(Default)]
+struct Collected {
+    articles: Vec<ArticleMeta>,
+    states: Vec<FileState>,
+    passages: usize,
+    read_skipped: Vec<SkippedFile>,
+    tally: PatternTally,
+}
+
+impl Collected {
+    fn article(&mut self, entry: &CorpusEntry, article: Article, cleaner: &Cleaner) {
+        let blocks = article.paragraphs.iter().map(|p| p.span);
+        for block in blocks.chain(article.boilerplate.iter().copied()) {
+            self.tally.add(cleaner, block.of(&article.text));
+        }
+        self.states
+            .push(file_state(entry, Some(article.text.as_bytes())));
+        self.articles.push(article.meta);
     }
-    let fingerprint = fingerprint_of(&states, &listing_skipped);
-    let mut skipped = listing_skipped;
-    skipped.extend(read_skipped);
-    skipped.sort_by(|a, b| a.file.cmp(&b.file));
-    Ok(Some(Catalog {
-        format: FORMAT_VERSION,
-        analyzer_version: tools.analyzers.version.clone(),
-        fingerprint,
-        built_at_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-        build_millis: 0,
-        articles,
-        skipped,
-        passages,
-        text_bytes,
-        files: states,
-        warnings,
-    }))
+
+    fn skipped(&mut self, entry: &CorpusEntry, reason: SkipReason) {
+        tracing::warn!(file = %entry.name, %reason, "skipping corpus file");
+        self.states.push(file_state(entry, None));
+        self.read_skipped.push(SkippedFile {
+            file: entry.name.clone(),
+            reason,
+        });
+    }
+
+    fn into_catalog(
+        self,
+        entries: usize,
+        listing_skipped: Vec<SkippedFile>,
+        settings: &BuildSettings,
+        tools: &BuildTools<'_>,
+    ) -> Catalog {
+        let warnings = boilerplate_warnings(&self.tally, &self.read_skipped, entries, settings);
+        for warning in &warnings {
+            tracing::warn!("{warning}");
+        }
+        let fingerprint = fingerprint_of(&self.states, &listing_skipped);
+        let mut skipped = listing_skipped;
+        skipped.extend(self.read_skipped);
+        skipped.sort_by(|a, b| a.file.cmp(&b.file));
+        Catalog {
+            format: FORMAT_VERSION,
+            analyzer_version: tools.analyzers.version.clone(),
+            fingerprint,
+            built_at_unix: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            build_millis: 0,
+            articles: self.articles,
+            skipped,
+            passages: self.passages,
+            files: self.states,
+            warnings,
+        }
+    }
 }
 
 /// Warnings about boilerplate patterns that remove most of the corpus: a pattern that matched

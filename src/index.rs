@@ -107,8 +107,6 @@ pub struct Catalog {
     pub skipped: Vec<SkippedFile>,
     /// Number of passages.
     pub passages: usize,
-    /// Bytes of article text indexed.
-    pub text_bytes: u64,
     /// File states, for change detection.
     pub files: Vec<FileState>,
     /// Problems found while building that the operator should see (a boilerplate pattern that

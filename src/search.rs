@@ -520,6 +520,11 @@ fn quoted_clauses(
     span: &str,
 ) -> Vec<(Occur, Box<dyn Query>)> {
     let tokens: Vec<AnalyzedToken> = analyzers.analyze(span).into_iter().take(16).collect();
+    // A quote of stop words only (`"a-t-il"`) says nothing about the topic: boosting it would
+    // rank passages by a phrase the question does not care about.
+    if tokens.iter().all(|t| t.stem.is_none()) {
+        return Vec::new();
+    }
     let exact: Vec<(usize, Term)> = tokens
         .iter()
         .map(|t| {

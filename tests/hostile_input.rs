@@ -459,6 +459,8 @@ fn fixed_nasty_cases() {
         "\"".into(),
         "\"\"".into(),
         "AND OR NOT".into(),
+        // Found by the syntax property: a quoted phrase of stop words next to a real word.
+        "\"a-t-il\"\"israelien".into(),
         "NOT Microsoft".into(),
         "-Microsoft".into(),
         "Microsoft AND".into(),
