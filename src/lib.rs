@@ -19,6 +19,7 @@ pub mod generation;
 pub mod index;
 pub mod library;
 pub mod lock;
+pub mod messages;
 pub mod passage;
 pub mod paths;
 pub mod quote;
