@@ -55,7 +55,7 @@ impl Data {
 
 /// The URL that adds the bot to a server. Interactions need no channel permission, so the bot
 /// asks for none.
-pub fn invite_url(application_id: u64) -> String {
+pub fn invite_url(application_id: serenity::ApplicationId) -> String {
     format!("https://discord.com/oauth2/authorize?client_id={application_id}&scope=bot%20applications.commands&permissions=0")
 }
 
@@ -150,7 +150,7 @@ fn framework(data: Data) -> poise::Framework<Data, Error> {
         })
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
-                tracing::info!(invite = %invite_url(ready.application.id.get()), "add the bot to a server with this URL");
+                tracing::info!(invite = %invite_url(ready.application.id), "add the bot to a server with this URL");
                 // A registration failure must not stop the bot: poise never dispatches events
                 // when setup fails.
                 if let Err(error) = register(ctx, &framework.options().commands, guild).await {
