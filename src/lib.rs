@@ -20,6 +20,7 @@ pub mod index;
 pub mod language;
 pub mod library;
 pub(crate) mod lock;
+pub mod messages;
 pub(crate) mod passage;
 pub(crate) mod paths;
 pub(crate) mod quote;

@@ -44,8 +44,13 @@ pub struct SourceView {
 /// Longest name accepted before matching, in characters.
 const MAX_NAME_CHARS: usize = 300;
 
-/// Resolves a user-given name to a catalog article. Accepts the exact file name, or a name that
-/// folds (case, accents, spaces) to exactly one catalog name, with or without its extension.
+/// Most candidates listed for an ambiguous prefix.
+const MAX_CANDIDATES: usize = 10;
+
+/// Resolves a user-given name to a catalog article. Accepts the exact file name, a name that
+/// folds (case, accents, spaces) to exactly one catalog name, with or without its extension, or
+/// the folded prefix of exactly one catalog name (`004` for `004_86712a85089916e0.txt`). An
+/// ambiguous prefix is refused with the names it starts, as suggestions.
 pub fn resolve<'a>(snapshot: &'a Snapshot, requested: &str) -> Result<&'a ArticleMeta> {
     let cleaned: String = strip_controls(requested)
         .trim()
@@ -70,9 +75,29 @@ pub fn resolve<'a>(snapshot: &'a Snapshot, requested: &str) -> Result<&'a Articl
     if let [only] = matching.as_slice() {
         return Ok(only);
     }
+    // Only when nothing matched whole: a full name must never lose to a longer one it starts.
+    let prefixed: Vec<&ArticleMeta> = if matching.is_empty() && !wanted.is_empty() {
+        snapshot
+            .catalog
+            .articles
+            .iter()
+            .filter(|a| fold(&a.file).starts_with(&wanted))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let suggestions = match prefixed.as_slice() {
+        [only] => return Ok(only),
+        [] => suggest(snapshot, &cleaned, 3),
+        candidates => candidates
+            .iter()
+            .take(MAX_CANDIDATES)
+            .map(|a| a.file.clone())
+            .collect(),
+    };
     Err(CoreError::UnknownSource {
         requested: crate::text::truncate_chars(&cleaned, 80),
-        suggestions: suggest(snapshot, &cleaned, 3),
+        suggestions,
     })
 }
 
@@ -223,7 +248,59 @@ fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use crate::corpus::YAML_PARSES;
+    use crate::error::CoreError;
     use crate::{Config, Library};
+
+    /// A library over articles with these file names.
+    fn library_of(names: &[&str]) -> (tempfile::TempDir, Library) {
+        let root = tempfile::tempdir().unwrap();
+        let corpus = root.path().join("corpus");
+        std::fs::create_dir_all(&corpus).unwrap();
+        for name in names {
+            let text =
+                format!("Titre {name}\n\nUn paragraphe assez long pour être indexé, sur {name}.\n");
+            std::fs::write(corpus.join(name), text).unwrap();
+        }
+        let mut config = Config::default();
+        config.corpus.dir = corpus;
+        config.index.dir = root.path().join("index");
+        config.discord.watch_corpus = false;
+        let (library, _) = Library::open(config).unwrap();
+        (root, library)
+    }
+
+    #[test]
+    fn an_unambiguous_prefix_names_its_file_and_an_ambiguous_one_lists_the_candidates() {
+        let (_root, library) = library_of(&[
+            "004_86712a.txt",
+            "005_aa.txt",
+            "005_bb.txt",
+            "1.txt",
+            "10.txt",
+        ]);
+        let view = library.source("004", None).unwrap();
+        assert_eq!(view.article.file, "004_86712a.txt");
+        assert_eq!(
+            library.source(" 004_8 ", None).unwrap().article.file,
+            "004_86712a.txt"
+        );
+        match library.source("005", None) {
+            Err(CoreError::UnknownSource { suggestions, .. }) => {
+                assert_eq!(suggestions, ["005_aa.txt", "005_bb.txt"]);
+            }
+            other => panic!(
+                "ambiguous prefix accepted: {:?}",
+                other.map(|v| v.article.file)
+            ),
+        }
+        // A whole name wins over the longer names it starts.
+        assert_eq!(library.source("1", None).unwrap().article.file, "1.txt");
+        // No file starts with it: the closest names, as before.
+        match library.source("zzz", None) {
+            Err(CoreError::UnknownSource { suggestions, .. }) => assert!(suggestions.len() <= 3),
+            other => panic!("unexpected: {:?}", other.map(|v| v.article.file)),
+        }
+    }
 
     fn yaml_parses() -> usize {
         YAML_PARSES.with(|n| n.get())

@@ -389,3 +389,39 @@ async fn the_bot_resumes_after_the_gateway_drops_and_answers_fast() {
     assert_all_messages_ok(d);
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_questions_are_cut_to_the_registered_maximum_and_say_so() {
+    let h = Harness::start().await;
+    let commands = h
+        .discord
+        .wait_commands_registered(Duration::from_secs(5))
+        .await
+        .unwrap();
+    let ask = commands
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ask")
+        .cloned()
+        .unwrap();
+    let max = ask["options"][0]["max_length"].as_u64().unwrap() as usize;
+    assert_eq!(ask["options"][0]["name"], "question");
+    // Longer than registered (a client that ignores the limit): answered, and told so.
+    let question = format!("{SEED_QUESTION} ").repeat(max / SEED_QUESTION.len() + 2);
+    assert!(question.chars().count() > max);
+    let (id, _, payload) = h.tester_command("ask", ask_options(&question, json!([])), "en-US");
+    let body = h.reply_body(payload, id).await;
+    let text = text_of(&body);
+    assert!(text.contains('¶'), "{text}");
+    assert!(
+        text.contains(&format!("cut to its first {max} characters")),
+        "{text}"
+    );
+    // Within the limit: no note.
+    let (id, _, payload) = h.tester_command("ask", ask_options(SEED_QUESTION, json!([])), "fr");
+    let text = text_of(&h.reply_body(payload, id).await);
+    assert!(!text.contains("coupée"), "{text}");
+    assert_all_messages_ok(&h.discord);
+    h.stop().await;
+}

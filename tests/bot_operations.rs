@@ -90,6 +90,47 @@ async fn channels_outside_the_allow_list_are_refused() {
     h.stop().await;
 }
 
+/// An expected refusal is a value, not an error: even with `RUST_BACKTRACE=1` it is answered at
+/// once and logged as one line, with no captured backtrace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_channel_is_logged_in_one_line_even_with_backtraces_on() {
+    // Set before anything in this binary captures a backtrace: std caches the setting.
+    std::env::set_var("RUST_BACKTRACE", "1");
+    let logs = support::logs::capture("coverage_bot=debug,poise=info");
+    let h = Harness::start_with(|c| c.discord.allowed_channels = vec![CHANNEL_ID + 1]).await;
+    let (id, _, payload) = h.tester_command("ask", ask("Westminster"), "fr");
+    let before = logs.text().len();
+    let started = std::time::Instant::now();
+    let response = h.interact(payload, id).await;
+    let elapsed = started.elapsed();
+    let body = response.message_body().unwrap();
+    assert!(is_ephemeral(body));
+    assert!(
+        text_of(body).contains("ne répond pas dans ce salon"),
+        "{}",
+        text_of(body)
+    );
+    // Give the log line time to land (it may follow the reply).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let text = logs.text();
+    let logged = &text[before..];
+    let lines: Vec<&str> = logged.lines().collect();
+    eprintln!("refusal: {} log line(s) in {elapsed:?}", lines.len());
+    // Every line is an event of its own (it starts with a timestamp): no backtrace follows.
+    for line in &lines {
+        assert!(
+            line.starts_with(|c: char| c.is_ascii_digit()),
+            "a multi-line log entry:\n{logged}"
+        );
+    }
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("refused")).count(),
+        1,
+        "{logged}"
+    );
+    h.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adding_an_article_to_the_watched_corpus_reindexes_it() {
     let corpus = tempfile::tempdir().unwrap();

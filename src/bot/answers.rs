@@ -5,29 +5,40 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use poise::serenity_prelude::UserId;
+
 use crate::render::{self, AnswerControls, Locale, Message};
 use crate::search::Hit;
 
 /// Prefix of every custom id this bot creates.
 pub const ID_PREFIX: &str = "cb";
 
-/// A stored answer.
+/// A question and its answer, as first given: what the buttons need to show it again.
 #[derive(Debug, Clone)]
-pub struct StoredAnswer {
-    /// The question (or the message text, for "Find sources").
+pub struct Asked {
+    /// The question (or the message text, for "Find sources"), within the maximum length.
     pub question: String,
+    /// The maximum the question was cut to, if it was longer.
+    pub cut_to: Option<usize>,
     /// All hits fetched, across pages.
     pub hits: Vec<Hit>,
-    /// Hits per page.
+    /// Hits per page (at least 1).
     pub per_page: usize,
-    /// Page shown to the owner.
-    pub page: usize,
     /// The asker.
-    pub owner: u64,
+    pub owner: UserId,
     /// The asker's locale.
     pub locale: Locale,
     /// Whether the answer was posted ephemerally (so "Post publicly" is offered).
     pub ephemeral: bool,
+}
+
+/// A stored answer.
+#[derive(Debug, Clone)]
+pub struct StoredAnswer {
+    /// How it was asked.
+    pub asked: Asked,
+    /// Page shown to the owner.
+    pub page: usize,
     /// Whether it was already posted publicly.
     pub posted: bool,
     created: Instant,
@@ -94,30 +105,16 @@ impl AnswerStore {
     }
 
     /// Stores an answer under `key` (the interaction id), dropping expired ones.
-    #[allow(clippy::too_many_arguments)]
-    pub fn insert(
-        &self,
-        key: &str,
-        question: &str,
-        hits: Vec<Hit>,
-        per_page: usize,
-        owner: u64,
-        locale: Locale,
-        ephemeral: bool,
-    ) {
+    pub fn insert(&self, key: &str, mut asked: Asked) {
+        asked.per_page = asked.per_page.max(1);
         let mut entries = self.lock();
         let lifetime = self.lifetime;
         entries.retain(|_, e| e.created.elapsed() < lifetime);
         entries.insert(
             key.to_string(),
             StoredAnswer {
-                question: question.to_string(),
-                hits,
-                per_page: per_page.max(1),
+                asked,
                 page: 0,
-                owner,
-                locale,
-                ephemeral,
                 posted: false,
                 created: Instant::now(),
             },
@@ -152,36 +149,41 @@ impl AnswerStore {
 impl StoredAnswer {
     /// Number of pages.
     pub fn pages(&self) -> usize {
-        self.hits.len().div_ceil(self.per_page).max(1)
+        self.asked.hits.len().div_ceil(self.asked.per_page).max(1)
     }
 
     /// Renders a page. `shared_by` marks a public repost. Buttons: "Post publicly" while the
     /// answer is an unposted ephemeral preview, "More results" while pages remain.
     pub fn render(&self, key: &str, page: usize, shared_by: Option<&str>) -> Message {
+        let asked = &self.asked;
         let page = page.min(self.pages() - 1);
-        let start = page * self.per_page;
-        let hits = &self.hits[start..(start + self.per_page).min(self.hits.len())];
+        let start = page * asked.per_page;
+        let hits = &asked.hits[start..(start + asked.per_page).min(asked.hits.len())];
         let controls = if shared_by.is_some() {
-            AnswerControls::default()
+            AnswerControls {
+                question_cut_to: asked.cut_to,
+                ..AnswerControls::default()
+            }
         } else {
             AnswerControls {
-                post_publicly: self
+                post_publicly: asked
                     .ephemeral
                     .then(|| ButtonAction::PostPublicly(key.to_string()).custom_id()),
                 posted: self.posted,
                 more_results: (page + 1 < self.pages())
                     .then(|| ButtonAction::MoreResults(key.to_string()).custom_id()),
+                question_cut_to: asked.cut_to,
             }
         };
         let mut message = render::answer_message(
-            &self.question,
+            &asked.question,
             hits,
             start + 1,
-            self.locale,
+            asked.locale,
             shared_by,
             &controls,
         );
-        message.ephemeral = self.ephemeral && shared_by.is_none();
+        message.ephemeral = asked.ephemeral && shared_by.is_none();
         message
     }
 }
@@ -209,13 +211,42 @@ mod tests {
         assert_eq!(ButtonAction::parse(""), None);
     }
 
+    fn asked() -> Asked {
+        Asked {
+            question: "q".into(),
+            cut_to: None,
+            hits: Vec::new(),
+            per_page: 3,
+            owner: UserId::new(1),
+            locale: Locale::En,
+            ephemeral: true,
+        }
+    }
+
     #[test]
     fn entries_expire() {
         let store = AnswerStore::new(Duration::from_millis(0));
-        store.insert("k", "q", Vec::new(), 3, 1, Locale::En, true);
+        store.insert("k", asked());
         assert!(store.with("k", |_| ()).is_none());
         let store = AnswerStore::new(Duration::from_secs(60));
-        store.insert("k", "q", Vec::new(), 3, 1, Locale::En, true);
-        assert_eq!(store.with("k", |e| e.owner), Some(1));
+        store.insert("k", asked());
+        assert_eq!(store.with("k", |e| e.asked.owner), Some(UserId::new(1)));
+    }
+
+    #[test]
+    fn a_cut_question_says_so_in_every_rendering() {
+        let store = AnswerStore::new(Duration::from_secs(60));
+        store.insert(
+            "k",
+            Asked {
+                cut_to: Some(1000),
+                ..asked()
+            },
+        );
+        for shared_by in [None, Some("Ann")] {
+            let message = store.with("k", |e| e.render("k", 0, shared_by)).unwrap();
+            let description = message.embeds[0].description.clone().unwrap_or_default();
+            assert!(description.contains("1000 characters"), "{description}");
+        }
     }
 }

@@ -1,18 +1,24 @@
 //! Slash commands and the message context menu. Each body is glue: parse, call the library off
-//! the async runtime, render, send.
+//! the async runtime, render, send. Names and descriptions are set from [`crate::messages`] in
+//! [`all`]; the doc comments here are for readers of the code.
 
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 
+use super::answers::{Asked, ButtonAction};
 use super::reply::poise_reply;
-use super::{Context, Error};
-use crate::bot::answers::ButtonAction;
+use super::{Context, Data, Error, Refusal};
 use crate::error::CoreError;
-use crate::render::{self, Locale};
+use crate::messages::{CommandText, Locale};
+use crate::render;
 
 /// Above this many passages, `/ask` acknowledges (defers) before searching.
 const DEFER_ABOVE_PASSAGES: usize = 50_000;
+
+/// Longest question, in characters: registered as the `question` option's maximum, and applied
+/// to every question (a "Find sources" message can be longer).
+pub const MAX_QUESTION_CHARS: u16 = 1000;
 
 fn locale(ctx: &Context<'_>) -> Locale {
     Locale::from_code(ctx.locale())
@@ -21,6 +27,15 @@ fn locale(ctx: &Context<'_>) -> Locale {
 /// Runs blocking library work on the blocking pool, so the gateway keeps being served.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
     Ok(tokio::task::spawn_blocking(f).await?)
+}
+
+/// The question within [`MAX_QUESTION_CHARS`], and the maximum if it had to be cut.
+fn within_max_length(text: String) -> (String, Option<usize>) {
+    let max = usize::from(MAX_QUESTION_CHARS);
+    match text.char_indices().nth(max) {
+        Some((end, _)) => (text[..end].to_string(), Some(max)),
+        None => (text, None),
+    }
 }
 
 /// Searches and replies with an answer (or an abstention). Shared by `/ask` and "Find sources".
@@ -41,29 +56,35 @@ async fn answer(
             ctx.defer_ephemeral().await?;
         }
     }
-    let question = text.clone();
+    let (question, cut_to) = within_max_length(text);
+    let query = question.clone();
     // Up to four pages for "More results".
     let fetch = per_page * 4;
     // Searches share a bounded pool so that under load they leave a core to the gateway and to
     // the first responses of other interactions.
     let _slot = data.search_slots.acquire().await?;
-    let result = blocking(move || library.search(&question, fetch)).await??;
+    let result = blocking(move || library.search(&query, fetch)).await??;
     let locale = locale(&ctx);
     if result.is_abstained() {
-        ctx.send(poise_reply(&render::abstention_message(&result, locale)))
-            .await?;
+        let mut message = render::abstention_message(&result, locale);
+        if let Some(max) = cut_to {
+            message = render::with_note(message, &(locale.messages().answer.question_cut)(max));
+        }
+        ctx.send(poise_reply(&message)).await?;
         return Ok(());
     }
     let key = ctx.id().to_string();
-    let hits = result.into_hits();
     data.answers.insert(
         &key,
-        &text,
-        hits,
-        per_page,
-        ctx.author().id.get(),
-        locale,
-        !public,
+        Asked {
+            question,
+            cut_to,
+            hits: result.into_hits(),
+            per_page,
+            owner: ctx.author().id,
+            locale,
+            ephemeral: !public,
+        },
     );
     let message = data
         .answers
@@ -73,51 +94,31 @@ async fn answer(
     Ok(())
 }
 
-/// Ask a question about the news coverage; answers quote the articles verbatim.
-#[poise::command(
-    slash_command,
-    name_localized("fr", "demander"),
-    description_localized(
-        "fr",
-        "Posez une question sur la couverture ; les réponses citent les articles mot pour mot."
-    )
-)]
+/// `/ask`: a question about the coverage, answered with verbatim quotes.
+#[poise::command(slash_command)]
 pub async fn ask(
     ctx: Context<'_>,
-    #[description = "Your question"]
-    #[description_localized("fr", "Votre question")]
-    #[max_length = 1000]
     question: String,
-    #[description = "Number of results (1-5)"]
-    #[name_localized("fr", "resultats")]
-    #[description_localized("fr", "Nombre de résultats (1 à 5)")]
     #[min = 1]
     #[max = 5]
     results: Option<u8>,
-    #[description = "Post the answer in the channel instead of a private preview"]
-    #[description_localized("fr", "Publier la réponse dans le salon plutôt qu'en aperçu privé")]
     public: Option<bool>,
 ) -> Result<(), Error> {
-    let config = &ctx.data().discord;
+    let settings = &ctx.data().settings;
+    // Discord enforces 1-5 on the option; a forged interaction still gets a valid page size.
     let per_page = results
-        .map(usize::from)
-        .unwrap_or(ctx.data().default_results)
-        .clamp(1, 5);
-    let public = public.unwrap_or(config.public_by_default);
+        .map(|n| usize::from(n).clamp(1, 5))
+        .unwrap_or(settings.default_results);
+    let public = public.unwrap_or(settings.public_by_default);
     answer(ctx, question, per_page, public).await
 }
 
-/// Find the passages that best match a message: check a claim against the coverage.
+/// "Find sources": the passages that best match a message, to check a claim.
 #[poise::command(context_menu_command = "Find sources")]
 pub async fn find_sources(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     let text = message.content.trim().to_string();
     if text.is_empty() {
-        let notice = match locale(&ctx) {
-            Locale::Fr => "Ce message ne contient pas de texte à vérifier.",
-            Locale::En => "This message has no text to check.",
-        };
-        ctx.send(poise_reply(&render::notice(notice))).await?;
-        return Ok(());
+        return Err(Refusal::NothingToCheck.into());
     }
     answer(ctx, text, 3, false).await
 }
@@ -134,30 +135,20 @@ async fn autocomplete_source(
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
-/// Cite an article, or one exact paragraph of it.
-#[poise::command(
-    slash_command,
-    description_localized("fr", "Citer un article, ou un paragraphe exact de celui-ci.")
-)]
+/// `/source`: an article as a card with the file attached, or one exact paragraph.
+#[poise::command(slash_command)]
 pub async fn source(
     ctx: Context<'_>,
-    #[description = "Article file (type to search file names and titles)"]
-    #[name_localized("fr", "fichier")]
-    #[description_localized("fr", "Fichier de l'article (tapez pour chercher noms et titres)")]
     #[autocomplete = "autocomplete_source"]
     #[max_length = 300]
     file: String,
-    #[description = "Paragraph number"]
-    #[name_localized("fr", "paragraphe")]
-    #[description_localized("fr", "Numéro du paragraphe")]
     #[min = 1]
     #[max = 100000]
     paragraph: Option<u32>,
 ) -> Result<(), Error> {
     let library = ctx.data().library.clone();
     let paragraph = paragraph.map(|p| p as usize);
-    let requested = file.clone();
-    let outcome = blocking(move || library.source(&requested, paragraph)).await?;
+    let outcome = blocking(move || library.source(&file, paragraph)).await?;
     let locale = locale(&ctx);
     let message = match outcome {
         Ok(view) if paragraph.is_some() => render::paragraph_message(&view, locale),
@@ -165,8 +156,25 @@ pub async fn source(
         Err(CoreError::UnknownSource {
             requested,
             suggestions,
-        }) => render::unknown_source_message(&requested, &suggestions, locale),
-        Err(e @ CoreError::UnknownParagraph { .. }) => render::notice(&e.to_string()),
+        }) => {
+            return Err(Refusal::UnknownArticle {
+                requested,
+                suggestions,
+            }
+            .into())
+        }
+        Err(CoreError::UnknownParagraph {
+            file,
+            requested,
+            count,
+        }) => {
+            return Err(Refusal::UnknownParagraph {
+                file,
+                requested,
+                count,
+            }
+            .into())
+        }
         Err(e) => return Err(e.into()),
     };
     ctx.send(poise_reply(&message)).await?;
@@ -181,26 +189,16 @@ pub fn sources_message(library: &crate::Library, page: usize, locale: Locale) ->
     render::sources_page(&articles, page, locale, Some(&previous), Some(&next))
 }
 
-/// List the articles of the corpus.
-#[poise::command(
-    slash_command,
-    description_localized("fr", "Lister les articles du corpus.")
-)]
+/// `/sources`: the articles of the corpus, a page at a time.
+#[poise::command(slash_command)]
 pub async fn sources(ctx: Context<'_>) -> Result<(), Error> {
     let message = sources_message(&ctx.data().library, 0, locale(&ctx));
     ctx.send(poise_reply(&message)).await?;
     Ok(())
 }
 
-/// Show the index status: articles, passages, skipped files, index age, version.
-#[poise::command(
-    slash_command,
-    name_localized("fr", "etat"),
-    description_localized(
-        "fr",
-        "État de l'index : articles, passages, fichiers ignorés, âge, version."
-    )
-)]
+/// `/status`: articles, passages, skipped files, index age, version.
+#[poise::command(slash_command)]
 pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
     let status = ctx.data().library.status();
     ctx.send(poise_reply(&render::status_message(&status, locale(&ctx))))
@@ -208,55 +206,33 @@ pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Rebuild the index from the corpus folder (Manage Server only).
+/// `/reindex`: rebuilds the index from the corpus folder (Manage Server only).
 #[poise::command(
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    required_permissions = "MANAGE_GUILD",
-    name_localized("fr", "reindexer"),
-    description_localized(
-        "fr",
-        "Reconstruire l'index depuis le dossier du corpus (Gérer le serveur)."
-    )
+    required_permissions = "MANAGE_GUILD"
 )]
 pub async fn reindex(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let library = ctx.data().library.clone();
     let outcome = blocking(move || library.reindex(true)).await??;
-    let locale = locale(&ctx);
-    let text = match (outcome, locale) {
-        (
-            crate::ReindexOutcome::Rebuilt {
-                articles,
-                passages,
-                millis,
-            },
-            Locale::Fr,
-        ) => {
-            format!("Index reconstruit : {articles} articles, {passages} passages en {millis} ms.")
-        }
-        (
-            crate::ReindexOutcome::Rebuilt {
-                articles,
-                passages,
-                millis,
-            },
-            Locale::En,
-        ) => {
-            format!("Index rebuilt: {articles} articles, {passages} passages in {millis} ms.")
-        }
-        (_, Locale::Fr) => {
-            "Réindexation interrompue ; l'index précédent reste en service.".to_string()
-        }
-        (_, Locale::En) => "Reindex interrupted; the previous index stays in use.".to_string(),
+    let text = &locale(&ctx).messages().reindex;
+    let text = match outcome {
+        crate::ReindexOutcome::Rebuilt {
+            articles,
+            passages,
+            millis,
+        } => (text.rebuilt)(articles, passages, millis),
+        _ => text.interrupted.to_string(),
     };
     ctx.send(poise_reply(&render::notice(&text))).await?;
     Ok(())
 }
 
-/// All commands, with the cooldown from the config on `/ask` and "Find sources".
-pub fn all(cooldown: Duration) -> Vec<poise::Command<super::Data, Error>> {
+/// All commands, with their texts from [`crate::messages`], the question's maximum length, and
+/// the cooldown from the config on `/ask` and "Find sources".
+pub fn all(cooldown: Duration) -> Vec<poise::Command<Data, Error>> {
     let mut commands = vec![
         ask(),
         find_sources(),
@@ -266,7 +242,15 @@ pub fn all(cooldown: Duration) -> Vec<poise::Command<super::Data, Error>> {
         reindex(),
     ];
     for command in commands.iter_mut() {
-        if matches!(command.name.as_ref(), "ask" | "find_sources") && !cooldown.is_zero() {
+        apply_texts(command);
+        if command.identifying_name == "ask" {
+            if let Some(question) = command.parameters.first_mut() {
+                question.type_setter = Some(question_option);
+            }
+        }
+        if matches!(command.identifying_name.as_ref(), "ask" | "find_sources")
+            && !cooldown.is_zero()
+        {
             let mut config = match command.cooldown_config.write() {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
@@ -275,4 +259,111 @@ pub fn all(cooldown: Duration) -> Vec<poise::Command<super::Data, Error>> {
         }
     }
     commands
+}
+
+fn question_option(option: serenity::CreateCommandOption) -> serenity::CreateCommandOption {
+    <String as poise::SlashArgument>::create(option).max_length(MAX_QUESTION_CHARS)
+}
+
+fn text_of(command: &poise::Command<Data, Error>, locale: Locale) -> Option<&'static CommandText> {
+    locale.messages().commands.get(&command.identifying_name)
+}
+
+/// The context-menu label of `command` in `locale` (poise registers only the default one).
+pub fn context_menu_name(
+    command: &poise::Command<Data, Error>,
+    locale: Locale,
+) -> Option<&'static str> {
+    command.context_menu_action?;
+    text_of(command, locale).map(|text| text.name)
+}
+
+/// Sets a command's names and descriptions from the messages. English is the default text;
+/// French is registered as a localization where it differs. English names are not set: Discord
+/// sends them back and poise matches them against the code's names (a test checks they agree).
+fn apply_texts(command: &mut poise::Command<Data, Error>) {
+    let (Some(en), Some(fr)) = (text_of(command, Locale::En), text_of(command, Locale::Fr)) else {
+        return;
+    };
+    let code = Locale::Fr.discord_code();
+    if command.context_menu_action.is_some() {
+        command.context_menu_name = Some(en.name.into());
+    }
+    command.description = Some(en.description.into());
+    command.description_localizations = vec![(code.into(), fr.description.into())].into();
+    command.name_localizations = localized_name(en.name, fr.name, code);
+    let options = en.options.iter().zip(fr.options);
+    for (parameter, (en, fr)) in command.parameters.iter_mut().zip(options) {
+        parameter.description = Some(en.description.into());
+        parameter.description_localizations = vec![(code.into(), fr.description.into())].into();
+        parameter.name_localizations = localized_name(en.name, fr.name, code);
+    }
+}
+
+type Localizations = std::borrow::Cow<
+    'static,
+    [(
+        std::borrow::Cow<'static, str>,
+        std::borrow::Cow<'static, str>,
+    )],
+>;
+
+fn localized_name(en: &'static str, fr: &'static str, code: &'static str) -> Localizations {
+    if en == fr {
+        Vec::new().into()
+    } else {
+        vec![(code.into(), fr.into())].into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_takes_its_texts_from_the_messages() {
+        for command in all(Duration::ZERO) {
+            let en = text_of(&command, Locale::En).expect("English text");
+            let fr = text_of(&command, Locale::Fr).expect("French text");
+            let name = command
+                .context_menu_name
+                .as_deref()
+                .unwrap_or(&command.name);
+            // Discord sends the English name back and poise matches it literally.
+            assert_eq!(name, en.name);
+            assert_eq!(command.description.as_deref(), Some(en.description));
+            if command.context_menu_action.is_some() {
+                // The target message is no option: there is nothing to describe.
+                assert!(en.options.is_empty() && fr.options.is_empty());
+                continue;
+            }
+            assert_eq!(command.parameters.len(), en.options.len(), "{name}");
+            for (parameter, (en, fr)) in command
+                .parameters
+                .iter()
+                .zip(en.options.iter().zip(fr.options))
+            {
+                assert_eq!(parameter.name, en.name);
+                assert_eq!(parameter.description.as_deref(), Some(en.description));
+                assert_eq!(
+                    parameter
+                        .description_localizations
+                        .first()
+                        .map(|(_, d)| d.as_ref()),
+                    Some(fr.description)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn questions_are_cut_at_the_registered_maximum() {
+        let max = usize::from(MAX_QUESTION_CHARS);
+        let long = "é".repeat(max + 5);
+        let (cut, cut_to) = within_max_length(long);
+        assert_eq!(cut.chars().count(), max);
+        assert_eq!(cut_to, Some(max));
+        let (kept, cut_to) = within_max_length("court".into());
+        assert_eq!((kept.as_str(), cut_to), ("court", None));
+    }
 }

@@ -6,17 +6,14 @@ use serenity::{ComponentInteraction, CreateInteractionResponse, CreateInteractio
 use super::answers::ButtonAction;
 use super::reply::{followup, no_mentions, response_message};
 use super::{Data, Error};
-use crate::render::{self, Locale};
+use crate::messages::Locale;
+use crate::render;
 
 /// Replaces the clicked message's buttons with a note that they expired.
 fn expired(locale: Locale) -> CreateInteractionResponse {
-    let text = match locale {
-        Locale::Fr => "Ces boutons ont expiré ; reposez la question.",
-        Locale::En => "These buttons expired; ask again.",
-    };
     CreateInteractionResponse::UpdateMessage(
         CreateInteractionResponseMessage::new()
-            .content(text)
+            .content(locale.messages().notice.buttons_expired)
             .components(Vec::new())
             .allowed_mentions(no_mentions()),
     )
@@ -32,70 +29,15 @@ pub async fn handle(
         return Ok(());
     };
     let locale = Locale::from_code(Some(click.locale.as_str()));
-    let user = click.user.id.get();
     let response = match action {
         ButtonAction::PostPublicly(key) => {
-            let name = click
-                .user
-                .global_name
-                .clone()
-                .unwrap_or_else(|| click.user.name.clone());
-            let outcome = data.answers.with(&key, |answer| {
-                if answer.posted {
-                    return None;
-                }
-                answer.posted = true;
-                Some((
-                    answer.render(&key, answer.page, None),
-                    answer.render(&key, answer.page, Some(&name)),
-                ))
-            });
-            match outcome {
-                None => expired(locale),
-                Some(None) => {
-                    let text = match locale {
-                        Locale::Fr => "Cette réponse a déjà été publiée.",
-                        Locale::En => "This answer was already posted.",
-                    };
-                    CreateInteractionResponse::Message(response_message(&render::notice(text)))
-                }
-                Some(Some((preview, public))) => {
-                    // The preview loses its button, then the answer is posted to the channel.
-                    click
-                        .create_response(
-                            &ctx.http,
-                            CreateInteractionResponse::UpdateMessage(response_message(&preview)),
-                        )
-                        .await?;
-                    click.create_followup(&ctx.http, followup(&public)).await?;
-                    return Ok(());
-                }
+            match post_publicly(ctx, data, click, &key, locale).await? {
+                Some(response) => response,
+                // Already answered (the preview was updated and the answer posted).
+                None => return Ok(()),
             }
         }
-        ButtonAction::MoreResults(key) => {
-            let outcome = data.answers.with(&key, |answer| {
-                let next = (answer.page + 1).min(answer.pages() - 1);
-                if answer.owner == user {
-                    answer.page = next;
-                    (true, answer.render(&key, next, None))
-                } else {
-                    // Someone else's public answer: show them the next page privately.
-                    let mut message = answer.render(&key, next, None);
-                    message.ephemeral = true;
-                    message.buttons.clear();
-                    (false, message)
-                }
-            });
-            match outcome {
-                None => expired(locale),
-                Some((true, message)) => {
-                    CreateInteractionResponse::UpdateMessage(response_message(&message))
-                }
-                Some((false, message)) => {
-                    CreateInteractionResponse::Message(response_message(&message))
-                }
-            }
-        }
+        ButtonAction::MoreResults(key) => more_results(data, click, &key, locale),
         ButtonAction::SourcesPage(page) => {
             let message = super::commands::sources_message(&data.library, page, locale);
             CreateInteractionResponse::UpdateMessage(response_message(&message))
@@ -103,4 +45,78 @@ pub async fn handle(
     };
     click.create_response(&ctx.http, response).await?;
     Ok(())
+}
+
+/// "Post publicly": the preview loses its button, then the answer is posted to the channel.
+/// Returns the response still to send, or `None` once both are done.
+async fn post_publicly(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &ComponentInteraction,
+    key: &str,
+    locale: Locale,
+) -> Result<Option<CreateInteractionResponse>, Error> {
+    let name = click
+        .user
+        .global_name
+        .clone()
+        .unwrap_or_else(|| click.user.name.clone());
+    let outcome = data.answers.with(key, |answer| {
+        if answer.posted {
+            return None;
+        }
+        answer.posted = true;
+        Some((
+            answer.render(key, answer.page, None),
+            answer.render(key, answer.page, Some(&name)),
+        ))
+    });
+    let (preview, public) = match outcome {
+        None => return Ok(Some(expired(locale))),
+        Some(None) => {
+            let notice = render::notice(locale.messages().notice.already_posted);
+            return Ok(Some(CreateInteractionResponse::Message(response_message(
+                &notice,
+            ))));
+        }
+        Some(Some(messages)) => messages,
+    };
+    click
+        .create_response(
+            &ctx.http,
+            CreateInteractionResponse::UpdateMessage(response_message(&preview)),
+        )
+        .await?;
+    click.create_followup(&ctx.http, followup(&public)).await?;
+    Ok(None)
+}
+
+/// "More results": the owner's message turns the page; anyone else gets the next page privately.
+fn more_results(
+    data: &Data,
+    click: &ComponentInteraction,
+    key: &str,
+    locale: Locale,
+) -> CreateInteractionResponse {
+    let user = click.user.id;
+    let outcome = data.answers.with(key, |answer| {
+        let next = (answer.page + 1).min(answer.pages() - 1);
+        if answer.asked.owner == user {
+            answer.page = next;
+            (true, answer.render(key, next, None))
+        } else {
+            // Someone else's public answer: show them the next page privately.
+            let mut message = answer.render(key, next, None);
+            message.ephemeral = true;
+            message.buttons.clear();
+            (false, message)
+        }
+    });
+    match outcome {
+        None => expired(locale),
+        Some((true, message)) => {
+            CreateInteractionResponse::UpdateMessage(response_message(&message))
+        }
+        Some((false, message)) => CreateInteractionResponse::Message(response_message(&message)),
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::markdown::{
     citation_markdown, escape_markdown, is_web_url, join_within, one_line, quote_markdown,
-    split_long_line,
+    split_long_line, truncate_escaped,
 };
 use super::{limits, Attachment, Button, ButtonStyle, Embed, Locale, Message};
 use crate::corpus::ArticleMeta;
@@ -11,7 +11,7 @@ use crate::search::{Hit, SearchResult};
 use crate::source::SourceView;
 use crate::text::truncate_chars;
 
-/// Controls attached to an answer.
+/// Controls attached to an answer, and what it must tell about its question.
 #[derive(Debug, Clone, Default)]
 pub struct AnswerControls {
     /// Custom id of "Post publicly", if offered.
@@ -20,6 +20,8 @@ pub struct AnswerControls {
     pub posted: bool,
     /// Custom id of "More results", if there are more.
     pub more_results: Option<String>,
+    /// The question was cut to this many characters before searching; the answer says so.
+    pub question_cut_to: Option<usize>,
 }
 
 /// An answer for Discord: one embed whose description holds the hits as blockquotes with their
@@ -32,27 +34,44 @@ pub fn answer_message(
     shared_by: Option<&str>,
     controls: &AnswerControls,
 ) -> Message {
-    let title = truncate_chars(&format!("❓ {}", one_line(question)), limits::EMBED_TITLE);
+    let text = &locale.messages().answer;
+    // The question is the user's text: shown literally, like quotes.
+    let title = truncate_escaped(
+        &format!("❓ {}", escape_markdown(&one_line(question))),
+        limits::EMBED_TITLE,
+    );
     let footer = match shared_by {
-        Some(user) => format!(
-            "{} {} · {}",
-            locale.pick("Shared by", "Partagé par"),
-            truncate_chars(user, 64),
-            locale.pick(
-                "verbatim quotes; check them with /source",
-                "citations verbatim ; vérifiez-les avec /source"
-            )
-        ),
-        None => locale
-            .pick(
-                "Verbatim quotes; check any of them with /source file paragraph",
-                "Citations verbatim ; vérifiez-les avec /source fichier paragraphe",
-            )
-            .to_string(),
+        Some(user) => (text.footer_shared)(&truncate_chars(user, 64)),
+        None => text.footer.to_string(),
     };
+    let cut_note = controls
+        .question_cut_to
+        .map(|max| format!("\n\n*{}*", (text.question_cut)(max)))
+        .unwrap_or_default();
+    // The slack of 80 leaves room for the "Truncated" note.
     let budget = limits::EMBED_DESCRIPTION
         .min(limits::EMBED_TOTAL - title.chars().count() - footer.chars().count())
-        - 80;
+        - 80
+        - cut_note.chars().count();
+    let mut description = hits_description(hits, first_rank, budget, locale);
+    description.push_str(&cut_note);
+    Message {
+        content: String::new(),
+        embeds: vec![Embed {
+            title: Some(title),
+            description: Some(description),
+            footer: Some(footer),
+            ..Embed::default()
+        }],
+        buttons: answer_buttons(controls, locale),
+        ephemeral: false,
+        attachment: None,
+    }
+}
+
+/// The hits as numbered blockquotes with citations, within `budget` characters, followed by a
+/// note when some did not fit.
+fn hits_description(hits: &[Hit], first_rank: usize, budget: usize, locale: Locale) -> String {
     let blocks: Vec<String> = hits
         .iter()
         .enumerate()
@@ -65,66 +84,42 @@ pub fn answer_message(
             )
         })
         .collect();
-    let (description, left_out) = join_within(&blocks, "\n\n", budget);
-    let mut description = description;
+    let (mut description, left_out) = join_within(&blocks, "\n\n", budget);
     if left_out > 0 {
-        description.push_str(&format!(
-            "\n\n*{}*",
-            match locale {
-                Locale::En => format!("Truncated: {left_out} more result(s) did not fit."),
-                Locale::Fr => format!("Tronqué : {left_out} résultat(s) de plus ne tenaient pas."),
-            }
-        ));
+        let note = (locale.messages().answer.truncated)(left_out);
+        description.push_str(&format!("\n\n*{note}*"));
     }
+    description
+}
+
+fn answer_buttons(controls: &AnswerControls, locale: Locale) -> Vec<Button> {
+    let text = &locale.messages().answer;
     let mut buttons = Vec::new();
     if let Some(id) = &controls.post_publicly {
         let mut button = if controls.posted {
-            Button::new(id, locale.pick("Posted", "Publié"), ButtonStyle::Secondary)
+            Button::new(id, text.posted, ButtonStyle::Secondary)
         } else {
-            Button::new(
-                id,
-                locale.pick("Post publicly", "Publier"),
-                ButtonStyle::Primary,
-            )
+            Button::new(id, text.post_publicly, ButtonStyle::Primary)
         };
         button.disabled = controls.posted;
         buttons.push(button);
     }
     if let Some(id) = &controls.more_results {
-        buttons.push(Button::new(
-            id,
-            locale.pick("More results", "Plus de résultats"),
-            ButtonStyle::Secondary,
-        ));
+        buttons.push(Button::new(id, text.more_results, ButtonStyle::Secondary));
     }
-    Message {
-        content: String::new(),
-        embeds: vec![Embed {
-            title: Some(title),
-            description: Some(description),
-            footer: Some(footer),
-            ..Embed::default()
-        }],
-        buttons,
-        ephemeral: false,
-        attachment: None,
-    }
+    buttons
 }
 
 /// The ephemeral reply when nothing in the corpus answers.
 pub fn abstention_message(result: &SearchResult, locale: Locale) -> Message {
+    let text = &locale.messages().abstention;
     let mut content = String::from(match result.abstention() {
-        Some(crate::search::Abstention::NoTerms) => locale.pick(
-            "Your question has no searchable words. Try a few keywords, e.g. `Azure Israël surveillance`.",
-            "Votre question ne contient aucun mot cherchable. Essayez quelques mots-clés, p. ex. `Azure Israël surveillance`.",
-        ),
-        _ => locale.pick(
-            "No passage in the corpus answers this question.",
-            "Aucun passage du corpus ne répond à cette question.",
-        ),
+        Some(crate::search::Abstention::NoTerms) => text.no_terms,
+        _ => text.not_covered,
     });
     if !result.nearest().is_empty() {
-        content.push_str(locale.pick("\nNearest articles:", "\nArticles les plus proches :"));
+        content.push('\n');
+        content.push_str(text.nearest);
         for crate::search::Nearest {
             source: file,
             title,
@@ -148,49 +143,25 @@ pub fn abstention_message(result: &SearchResult, locale: Locale) -> Message {
     }
 }
 
+/// Appends a short note to a plain-content message, cutting the content if it must.
+pub fn with_note(mut message: Message, note: &str) -> Message {
+    let note = format!("\n*{note}*");
+    let room = limits::CONTENT.saturating_sub(note.chars().count());
+    message.content = truncate_chars(&message.content, room);
+    message.content.push_str(&note);
+    message
+}
+
 /// The article card of `/source`: metadata fields, with the article attached as a file.
 pub fn source_card(view: &SourceView, locale: Locale) -> Message {
+    let text = &locale.messages().source;
     let a = &view.article;
-    let mut fields = vec![
-        (
-            locale.pick("File", "Fichier").to_string(),
-            format!("`{}`", truncate_chars(&a.file, 200).replace('`', "'")),
-            true,
-        ),
-        (
-            locale.pick("Paragraphs", "Paragraphes").to_string(),
-            a.paragraphs.to_string(),
-            true,
-        ),
-    ];
-    let mut optional = |name: &str, value: &Option<String>| {
-        if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-            fields.push((
-                name.to_string(),
-                escape_markdown(&truncate_chars(v, 300)),
-                true,
-            ));
-        }
-    };
-    optional(locale.pick("Outlet", "Média"), &a.outlet);
-    optional("Date", &a.date);
-    optional(locale.pick("Author", "Auteur"), &a.author);
-    if let Some(url) = a.url.as_deref().filter(|u| is_web_url(u)) {
-        fields.push(("URL".to_string(), url.to_string(), false));
-    }
     let first = view
         .paragraphs
         .first()
         .map(|p| truncate_chars(&one_line(&p.text), 300))
         .unwrap_or_default();
-    let description = format!(
-        "> {}\n\n{}",
-        escape_markdown(&first),
-        locale.pick(
-            "Full text attached. Cite one paragraph with `/source file paragraph:N`.",
-            "Texte intégral en pièce jointe. Citez un paragraphe avec `/source fichier paragraphe:N`."
-        )
-    );
+    let description = format!("> {}\n\n{}", escape_markdown(&first), text.card_hint);
     let filename = a
         .file
         .rsplit('/')
@@ -202,8 +173,8 @@ pub fn source_card(view: &SourceView, locale: Locale) -> Message {
             title: Some(truncate_chars(&a.title, limits::EMBED_TITLE)),
             url: a.url.clone().filter(|u| is_web_url(u)),
             description: Some(description),
-            fields,
-            footer: Some(format!("hash {}", a.hash)),
+            fields: card_fields(a, locale),
+            footer: Some((text.card_footer)(&a.hash)),
         }],
         attachment: Some(Attachment {
             filename,
@@ -213,9 +184,40 @@ pub fn source_card(view: &SourceView, locale: Locale) -> Message {
     }
 }
 
+/// The metadata fields of a card; missing or blank metadata is left out.
+fn card_fields(a: &ArticleMeta, locale: Locale) -> Vec<(String, String, bool)> {
+    let text = &locale.messages().source;
+    let mut fields = vec![
+        (
+            text.file.to_string(),
+            format!("`{}`", truncate_chars(&a.file, 200).replace('`', "'")),
+            true,
+        ),
+        (text.paragraphs.to_string(), a.paragraphs.to_string(), true),
+    ];
+    for (name, value) in [
+        (text.outlet, &a.outlet),
+        (text.date, &a.date),
+        (text.author, &a.author),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+            fields.push((
+                name.to_string(),
+                escape_markdown(&truncate_chars(v, 300)),
+                true,
+            ));
+        }
+    }
+    if let Some(url) = a.url.as_deref().filter(|u| is_web_url(u)) {
+        fields.push((text.url.to_string(), url.to_string(), false));
+    }
+    fields
+}
+
 /// One paragraph of `/source`, quoted with its citation and hash. A paragraph too long for one
 /// embed is cut between lines and says so.
 pub fn paragraph_message(view: &SourceView, locale: Locale) -> Message {
+    let text = &locale.messages().source;
     let a = &view.article;
     let Some(p) = view.paragraphs.first() else {
         return error_message(locale);
@@ -227,18 +229,17 @@ pub fn paragraph_message(view: &SourceView, locale: Locale) -> Message {
         .collect();
     let (mut body, left_out) = join_within(&lines, "\n", limits::EMBED_DESCRIPTION - 300);
     if left_out > 0 {
-        body.push_str(locale.pick(
-            "\n*Truncated: the paragraph is longer; see the attached article with /source.*",
-            "\n*Tronqué : le paragraphe est plus long ; voir l'article joint avec /source.*",
-        ));
+        body.push_str(&format!("\n*{}*", text.paragraph_truncated));
     }
     let citation = format!(
-        "— *{}* · `{}` ¶{} · bytes {}–{} · hash `{}`",
+        "— *{}* · `{}` ¶{} · {} {}–{} · {} `{}`",
         escape_markdown(&truncate_chars(&a.title, 150)),
         a.file.replace('`', "'"),
         p.paragraph,
+        text.bytes,
         p.byte_start,
         p.byte_end,
+        text.hash,
         p.hash
     );
     Message {
@@ -266,68 +267,37 @@ pub fn sources_page(
     previous_id: Option<&str>,
     next_id: Option<&str>,
 ) -> Message {
+    let text = &locale.messages().sources;
     let pages = articles.len().div_ceil(SOURCES_PER_PAGE).max(1);
     let page = page.min(pages - 1);
     let rows: Vec<String> = articles
         .iter()
         .skip(page * SOURCES_PER_PAGE)
         .take(SOURCES_PER_PAGE)
-        .map(|a| {
-            let mut row = format!(
-                "• **{}**\n  `{}`",
-                escape_markdown(&truncate_chars(&a.title, 150)),
-                truncate_chars(&a.file, 120).replace('`', "'")
-            );
-            if let Some(outlet) = &a.outlet {
-                row.push_str(&format!(
-                    " · {}",
-                    escape_markdown(&truncate_chars(outlet, 60))
-                ));
-            }
-            row
-        })
+        .map(source_row)
         .collect();
     let (description, _) = join_within(&rows, "\n", limits::EMBED_DESCRIPTION - 100);
     let description = if description.is_empty() {
-        locale
-            .pick("The corpus is empty.", "Le corpus est vide.")
-            .to_string()
+        text.empty.to_string()
     } else {
         description
     };
     let mut buttons = Vec::new();
-    if let Some(id) = previous_id {
-        let mut b = Button::new(
-            id,
-            locale.pick("◀ Previous", "◀ Précédent"),
-            ButtonStyle::Secondary,
-        );
-        b.disabled = page == 0;
-        buttons.push(b);
-    }
-    if let Some(id) = next_id {
-        let mut b = Button::new(
-            id,
-            locale.pick("Next ▶", "Suivant ▶"),
-            ButtonStyle::Secondary,
-        );
-        b.disabled = page + 1 >= pages;
-        buttons.push(b);
+    for (id, label, disabled) in [
+        (previous_id, text.previous, page == 0),
+        (next_id, text.next, page + 1 >= pages),
+    ] {
+        if let Some(id) = id {
+            let mut b = Button::new(id, label, ButtonStyle::Secondary);
+            b.disabled = disabled;
+            buttons.push(b);
+        }
     }
     Message {
         embeds: vec![Embed {
-            title: Some(format!(
-                "{} ({})",
-                locale.pick("Corpus", "Corpus"),
-                articles.len()
-            )),
+            title: Some(format!("{} ({})", text.title, articles.len())),
             description: Some(description),
-            footer: Some(format!(
-                "{} {}/{}",
-                locale.pick("Page", "Page"),
-                page + 1,
-                pages
-            )),
+            footer: Some((text.page)(page + 1, pages)),
             ..Embed::default()
         }],
         buttons,
@@ -335,90 +305,39 @@ pub fn sources_page(
     }
 }
 
+/// One article of `/sources`: title, file and outlet.
+fn source_row(a: &ArticleMeta) -> String {
+    let mut row = format!(
+        "• **{}**\n  `{}`",
+        escape_markdown(&truncate_chars(&a.title, 150)),
+        truncate_chars(&a.file, 120).replace('`', "'")
+    );
+    if let Some(outlet) = &a.outlet {
+        row.push_str(&format!(
+            " · {}",
+            escape_markdown(&truncate_chars(outlet, 60))
+        ));
+    }
+    row
+}
+
 /// `/status`.
 pub fn status_message(status: &Status, locale: Locale) -> Message {
-    let mut fields = vec![
-        (
-            locale.pick("Articles", "Articles").to_string(),
-            status.articles.to_string(),
-            true,
-        ),
-        (
-            locale.pick("Passages", "Passages").to_string(),
-            status.passages.to_string(),
-            true,
-        ),
-        (
-            locale.pick("Index age", "Âge de l'index").to_string(),
-            human_duration(status.index_age_seconds),
-            true,
-        ),
-        (
-            locale
-                .pick("Build time", "Durée de construction")
-                .to_string(),
-            format!("{} ms", status.build_millis),
-            true,
-        ),
-        (
-            "Version".to_string(),
-            format!("{} (analyzer {})", status.version, status.analyzer_version),
-            true,
-        ),
-        (
-            locale.pick("Reindexing", "Réindexation").to_string(),
-            if status.reindexing { "yes" } else { "no" }.to_string(),
-            true,
-        ),
-    ];
+    let text = &locale.messages().status;
     // A stale index and build warnings come first: the operator must act on them.
-    if let Some(reason) = &status.stale {
-        fields.insert(
-            0,
-            (
-                locale
-                    .pick("⚠ Out-of-date index", "⚠ Index pas à jour")
-                    .to_string(),
-                truncate_chars(&escape_markdown(reason), limits::FIELD_VALUE - 40),
-                false,
-            ),
-        );
-    }
+    let mut fields = stale_field(status, locale);
+    fields.extend(count_fields(status, locale));
     for warning in status.warnings.iter().take(3) {
         fields.push((
-            locale.pick("⚠ Warning", "⚠ Avertissement").to_string(),
+            text.warning.to_string(),
             truncate_chars(&escape_markdown(warning), limits::FIELD_VALUE - 40),
             false,
         ));
     }
-    let skipped_title = format!(
-        "{} ({})",
-        locale.pick("Skipped files", "Fichiers ignorés"),
-        status.skipped.len()
-    );
-    if status.skipped.is_empty() {
-        fields.push((skipped_title, "—".to_string(), false));
-    } else {
-        let rows: Vec<String> = status
-            .skipped
-            .iter()
-            .map(|s| {
-                format!(
-                    "`{}`: {}",
-                    truncate_chars(&s.file, 80).replace('`', "'"),
-                    s.reason
-                )
-            })
-            .collect();
-        let (mut list, left_out) = join_within(&rows, "\n", limits::FIELD_VALUE - 40);
-        if left_out > 0 {
-            list.push_str(&format!("\n… +{left_out}"));
-        }
-        fields.push((skipped_title, list, false));
-    }
+    fields.push(skipped_field(status, locale));
     Message {
         embeds: vec![Embed {
-            title: Some("coverage-bot status".to_string()),
+            title: Some(text.title.to_string()),
             fields,
             ..Embed::default()
         }],
@@ -427,41 +346,93 @@ pub fn status_message(status: &Status, locale: Locale) -> Message {
     }
 }
 
-fn human_duration(seconds: u64) -> String {
-    match seconds {
-        0..=119 => format!("{seconds} s"),
-        120..=7199 => format!("{} min", seconds / 60),
-        7200..=172_799 => format!("{} h", seconds / 3600),
-        _ => format!("{} d", seconds / 86_400),
+fn stale_field(status: &Status, locale: Locale) -> Vec<(String, String, bool)> {
+    let text = &locale.messages().status;
+    status
+        .stale
+        .iter()
+        .map(|reason| {
+            (
+                text.stale.to_string(),
+                truncate_chars(&escape_markdown(reason), limits::FIELD_VALUE - 40),
+                false,
+            )
+        })
+        .collect()
+}
+
+fn count_fields(status: &Status, locale: Locale) -> Vec<(String, String, bool)> {
+    let text = &locale.messages().status;
+    let reindexing = if status.reindexing { text.yes } else { text.no };
+    [
+        (text.articles, status.articles.to_string()),
+        (text.passages, status.passages.to_string()),
+        (text.index_age, (text.age)(status.index_age_seconds)),
+        (text.build_time, (text.millis)(status.build_millis)),
+        (
+            text.version,
+            (text.version_value)(&status.version, &status.analyzer_version),
+        ),
+        (text.reindexing, reindexing.to_string()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value, true))
+    .collect()
+}
+
+fn skipped_field(status: &Status, locale: Locale) -> (String, String, bool) {
+    let text = &locale.messages().status;
+    let title = format!("{} ({})", text.skipped, status.skipped.len());
+    if status.skipped.is_empty() {
+        return (title, "—".to_string(), false);
     }
+    let rows: Vec<String> = status
+        .skipped
+        .iter()
+        .map(|s| {
+            format!(
+                "`{}`: {}",
+                truncate_chars(&s.file, 80).replace('`', "'"),
+                s.reason
+            )
+        })
+        .collect();
+    let (mut list, left_out) = join_within(&rows, "\n", limits::FIELD_VALUE - 40);
+    if left_out > 0 {
+        list.push_str(&format!("\n… +{left_out}"));
+    }
+    (title, list, false)
 }
 
 /// A refusal for a name that is not a corpus file, offering the closest names.
 pub fn unknown_source_message(requested: &str, suggestions: &[String], locale: Locale) -> Message {
-    let mut content = match locale {
-        Locale::En => format!(
-            "`{}` is not an article of the corpus.",
-            truncate_chars(&one_line(requested), 80).replace('`', "'")
-        ),
-        Locale::Fr => format!(
-            "`{}` n'est pas un article du corpus.",
-            truncate_chars(&one_line(requested), 80).replace('`', "'")
-        ),
-    };
+    let text = &locale.messages().source;
+    let name = truncate_chars(&one_line(requested), 80).replace('`', "'");
+    let mut content = (text.unknown)(&name);
     if !suggestions.is_empty() {
-        content.push_str(locale.pick(" Did you mean:", " Vouliez-vous dire :"));
-        for s in suggestions.iter().take(5) {
+        content.push(' ');
+        content.push_str(text.did_you_mean);
+        // Ten names (an ambiguous prefix's candidates) stay far below the content limit.
+        for s in suggestions.iter().take(10) {
             content.push_str(&format!(
                 "\n• `{}`",
                 truncate_chars(s, 150).replace('`', "'")
             ));
         }
     }
-    Message {
-        content: truncate_chars(&content, limits::CONTENT),
-        ephemeral: true,
-        ..Message::default()
-    }
+    notice(&content)
+}
+
+/// A refusal for a paragraph number outside the article.
+pub fn unknown_paragraph_message(
+    file: &str,
+    requested: usize,
+    count: usize,
+    locale: Locale,
+) -> Message {
+    notice(&(locale.messages().source.unknown_paragraph)(
+        file, requested, count,
+    ))
 }
 
 /// A short notice to the user (ephemeral).
@@ -475,10 +446,7 @@ pub fn notice(text: &str) -> Message {
 
 /// The generic error reply; details go to the log, not to the user.
 pub fn error_message(locale: Locale) -> Message {
-    notice(locale.pick(
-        "Something went wrong on our side; the error was logged. Please try again.",
-        "Une erreur s'est produite de notre côté ; elle a été journalisée. Réessayez.",
-    ))
+    notice(locale.messages().notice.error)
 }
 
 /// Autocomplete choices (name, value) for articles, each within Discord's limits.

@@ -30,6 +30,24 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// Cuts escaped Markdown to `max_chars` like [`truncate_chars`], without leaving the backslash
+/// of an escape whose character was cut off (it would escape the ellipsis instead).
+pub(crate) fn truncate_escaped(escaped: &str, max_chars: usize) -> String {
+    let cut = truncate_chars(escaped, max_chars);
+    if cut.len() == escaped.len() {
+        return cut;
+    }
+    let Some(kept) = cut.strip_suffix('…') else {
+        return cut;
+    };
+    let backslashes = kept.chars().rev().take_while(|&c| c == '\\').count();
+    if backslashes % 2 == 1 {
+        format!("{}…", &kept[..kept.len() - 1])
+    } else {
+        cut
+    }
+}
+
 /// The quote as Discord markdown: escaped, matched words in bold, every line a blockquote line.
 /// Highlights never span a line break, so bold markers are always closed on their own line.
 pub fn quote_markdown(hit: &Hit) -> String {

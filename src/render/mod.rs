@@ -16,6 +16,8 @@ pub use markdown::{citation_markdown, escape_markdown, quote_markdown};
 pub use message::*;
 pub use terminal::*;
 
+pub use crate::messages::Locale;
+
 /// Discord's limits, in characters.
 pub mod limits {
     /// Message content.
@@ -46,32 +48,6 @@ pub mod limits {
     pub const CHOICES: usize = 25;
     /// Autocomplete choice name and value.
     pub const CHOICE: usize = 100;
-}
-
-/// The reader's language for interface text. Quotes stay in the corpus language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locale {
-    /// English (default).
-    En,
-    /// French.
-    Fr,
-}
-
-impl Locale {
-    /// From a Discord locale code (`fr`, `en-US`, ...).
-    pub fn from_code(code: Option<&str>) -> Locale {
-        match code {
-            Some(c) if c.starts_with("fr") => Locale::Fr,
-            _ => Locale::En,
-        }
-    }
-
-    fn pick(self, en: &'static str, fr: &'static str) -> &'static str {
-        match self {
-            Locale::En => en,
-            Locale::Fr => fr,
-        }
-    }
 }
 
 /// A hit over `quote` alone, for renderer tests.
@@ -146,6 +122,29 @@ mod tests {
         // Every bold marker is closed: unescaped markers come in pairs.
         let unescaped = d.replace("\\*", "");
         assert_eq!(unescaped.matches("**").count() % 2, 0);
+    }
+
+    #[test]
+    fn the_question_in_an_answer_title_is_shown_literally() {
+        let h = hit("Le cloud", vec![]);
+        let controls = AnswerControls::default();
+        let m = answer_message(
+            "**x** @everyone <@1>",
+            std::slice::from_ref(&h),
+            1,
+            Locale::En,
+            None,
+            &controls,
+        );
+        let title = m.embeds[0].title.clone().unwrap();
+        assert_eq!(title, "❓ \\*\\*x\\*\\* \\@everyone \\<\\@1\\>");
+        // Cut inside an escape: the dangling backslash goes, the ellipsis stays plain.
+        let long = format!("{}*bbb", "a".repeat(252));
+        let m = answer_message(&long, &[h], 1, Locale::En, None, &controls);
+        let title = m.embeds[0].title.clone().unwrap();
+        assert!(title.chars().count() <= limits::EMBED_TITLE);
+        assert!(title.ends_with("a…"), "{title}");
+        m.check_limits().unwrap();
     }
 
     #[test]

@@ -5,22 +5,26 @@
 //! cannot send escape sequences to the reader's terminal. Our own ANSI bold is added after.
 
 use crate::corpus::ArticleMeta;
+use crate::messages::terminal;
 use crate::search::{Abstention, Answer, SearchResult};
 use crate::source::SourceView;
 use crate::text::{visible_controls as multi, visible_controls_line as line};
 
 /// Plain-text rendering for the terminal. With `bold`, matched words use ANSI bold.
 pub fn answer_text(result: &SearchResult, bold: bool) -> String {
+    let text = terminal();
     let mut out = String::new();
     let hits = match &result.answer {
         Answer::Found { hits } => hits,
         Answer::Abstained { reason, nearest } => {
             out.push_str(match reason {
-                Abstention::NoTerms => "Your question has no searchable words.\n",
-                Abstention::NotCovered => "No passage in the corpus answers this question.\n",
+                Abstention::NoTerms => text.no_terms,
+                Abstention::NotCovered => text.not_covered,
             });
+            out.push('\n');
             if !nearest.is_empty() {
-                out.push_str("Nearest articles:\n");
+                out.push_str(text.nearest);
+                out.push('\n');
                 for n in nearest {
                     out.push_str(&format!("  - {} ({})\n", line(&n.title), line(&n.source)));
                 }
@@ -58,8 +62,13 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
         }
         // See `crate::cite`: the hash is paragraph N's, the range is the quote's.
         out.push_str(&format!(
-            "  [¶{} hash {} · quote bytes {}–{}]\n\n",
-            hit.paragraph, hit.hash, hit.quote_span.start, hit.quote_span.end
+            "  [¶{} {} {} · {} {}–{}]\n\n",
+            hit.paragraph,
+            text.hash,
+            hit.hash,
+            text.quote_bytes,
+            hit.quote_span.start,
+            hit.quote_span.end
         ));
     }
     out
@@ -67,34 +76,36 @@ pub fn answer_text(result: &SearchResult, bold: bool) -> String {
 
 /// `source` for the terminal.
 pub fn source_text(view: &SourceView) -> String {
+    let text = terminal();
     let a = &view.article;
     let mut out = format!(
-        "{}\n{} · {} paragraphs · hash {}\n",
+        "{}\n{} · {} {} · {} {}\n",
         line(&a.title),
         line(&a.file),
         a.paragraphs,
+        text.paragraphs,
+        text.hash,
         a.hash
     );
-    for (label, value) in [
-        ("outlet", &a.outlet),
-        ("url", &a.url),
-        ("date", &a.date),
-        ("author", &a.author),
-    ] {
+    let values = [&a.outlet, &a.url, &a.date, &a.author];
+    for (label, value) in text.meta_labels.iter().zip(values) {
         if let Some(v) = value {
             out.push_str(&format!("{label}: {}\n", line(v)));
         }
     }
     if view.changed_since_index {
-        out.push_str("note: the file changed since it was indexed; reindex to update answers\n");
+        out.push_str(text.changed_since_index);
+        out.push('\n');
     }
     out.push('\n');
     for p in &view.paragraphs {
         out.push_str(&format!(
-            "¶{} [bytes {}–{}, hash {}]\n{}\n\n",
+            "¶{} [{} {}–{}, {} {}]\n{}\n\n",
             p.paragraph,
+            text.bytes,
             p.byte_start,
             p.byte_end,
+            text.hash,
             p.hash,
             multi(&p.text)
         ));
@@ -118,7 +129,7 @@ pub fn sources_text(articles: &[ArticleMeta], skipped: &[crate::corpus::SkippedF
         out.push_str(")\n");
     }
     if !skipped.is_empty() {
-        out.push_str(&format!("\nskipped {} file(s):\n", skipped.len()));
+        out.push_str(&format!("\n{}\n", (terminal().skipped)(skipped.len())));
         for s in skipped {
             out.push_str(&format!(
                 "  {}: {}\n",
@@ -132,15 +143,18 @@ pub fn sources_text(articles: &[ArticleMeta], skipped: &[crate::corpus::SkippedF
 
 /// `source FILE --bytes A..B` for the terminal.
 pub fn bytes_text(view: &crate::cite::ByteView) -> String {
+    let text = terminal();
     let holder = match (view.paragraph, &view.paragraph_hash) {
-        (Some(n), Some(hash)) => format!(" · in ¶{n} (hash {hash})"),
-        _ => " · spans more than one paragraph".to_string(),
+        (Some(n), Some(hash)) => (text.in_paragraph)(n, hash),
+        _ => text.across_paragraphs.to_string(),
     };
     format!(
-        "{} bytes {}–{} · hash {}{holder}\n{}\n",
+        "{} {} {}–{} · {} {} · {holder}\n{}\n",
         line(&view.file),
+        text.bytes,
         view.byte_start,
         view.byte_end,
+        text.hash,
         view.hash,
         multi(&view.text)
     )

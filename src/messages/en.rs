@@ -1,0 +1,166 @@
+//! English: the default locale, and the only one of the terminal.
+
+use super::*;
+
+/// English Discord texts.
+pub(super) static MESSAGES: Messages = Messages {
+    commands: CommandTexts {
+        ask: CommandText {
+            name: "ask",
+            description:
+                "Ask a question about the news coverage; answers quote the articles verbatim.",
+            options: &[
+                OptionText {
+                    name: "question",
+                    description: "Your question",
+                },
+                OptionText {
+                    name: "results",
+                    description: "Number of results (1-5)",
+                },
+                OptionText {
+                    name: "public",
+                    description: "Post the answer in the channel instead of a private preview",
+                },
+            ],
+        },
+        find_sources: CommandText {
+            name: "Find sources",
+            description:
+                "Find the passages that best match a message: check a claim against the coverage.",
+            options: &[],
+        },
+        source: CommandText {
+            name: "source",
+            description: "Cite an article, or one exact paragraph of it.",
+            options: &[
+                OptionText {
+                    name: "file",
+                    description: "Article file (type to search file names and titles)",
+                },
+                OptionText {
+                    name: "paragraph",
+                    description: "Paragraph number",
+                },
+            ],
+        },
+        sources: CommandText {
+            name: "sources",
+            description: "List the articles of the corpus.",
+            options: &[],
+        },
+        status: CommandText {
+            name: "status",
+            description:
+                "Show the index status: articles, passages, skipped files, index age, version.",
+            options: &[],
+        },
+        reindex: CommandText {
+            name: "reindex",
+            description: "Rebuild the index from the corpus folder (Manage Server only).",
+            options: &[],
+        },
+    },
+    answer: AnswerText {
+        footer: "Verbatim quotes; check any of them with /source file paragraph",
+        footer_shared: |user| format!("Shared by {user} · verbatim quotes; check them with /source"),
+        truncated: |left_out| format!("Truncated: {left_out} more result(s) did not fit."),
+        question_cut: |max| format!("Your question was cut to its first {max} characters."),
+        post_publicly: "Post publicly",
+        posted: "Posted",
+        more_results: "More results",
+    },
+    abstention: AbstentionText {
+        no_terms: "Your question has no searchable words. Try a few keywords, e.g. `Azure Israël surveillance`.",
+        not_covered: "No passage in the corpus answers this question.",
+        nearest: "Nearest articles:",
+    },
+    source: SourceText {
+        file: "File",
+        paragraphs: "Paragraphs",
+        outlet: "Outlet",
+        date: "Date",
+        author: "Author",
+        url: "URL",
+        card_hint: "Full text attached. Cite one paragraph with `/source file paragraph:N`.",
+        card_footer: |hash| format!("hash {hash}"),
+        paragraph_truncated:
+            "Truncated: the paragraph is longer; see the attached article with /source.",
+        bytes: "bytes",
+        hash: "hash",
+        unknown: |name| format!("`{name}` is not an article of the corpus."),
+        did_you_mean: "Did you mean:",
+        unknown_paragraph: |file, requested, count| {
+            format!("{file} has {count} paragraphs; there is no paragraph {requested}")
+        },
+    },
+    sources: SourcesText {
+        title: "Corpus",
+        empty: "The corpus is empty.",
+        previous: "◀ Previous",
+        next: "Next ▶",
+        page: |page, pages| format!("Page {page}/{pages}"),
+    },
+    status: StatusText {
+        title: "coverage-bot status",
+        articles: "Articles",
+        passages: "Passages",
+        index_age: "Index age",
+        age: short_age,
+        build_time: "Build time",
+        millis: |millis| format!("{millis} ms"),
+        version: "Version",
+        version_value: |version, analyzer| format!("{version} (analyzer {analyzer})"),
+        reindexing: "Reindexing",
+        yes: "yes",
+        no: "no",
+        stale: "⚠ Out-of-date index",
+        warning: "⚠ Warning",
+        skipped: "Skipped files",
+    },
+    reindex: ReindexText {
+        rebuilt: |articles, passages, millis| {
+            format!("Index rebuilt: {articles} articles, {passages} passages in {millis} ms.")
+        },
+        interrupted: "Reindex interrupted; the previous index stays in use.",
+    },
+    notice: NoticeText {
+        cooldown: |seconds| format!("Slow down: try again in {seconds} s."),
+        missing_permission: "You need the Manage Server permission for this command.",
+        channel: "This bot does not answer in this channel.",
+        guild_only: "This command works only in a server.",
+        invalid_options: "Invalid options; check the command and try again.",
+        nothing_to_check: "This message has no text to check.",
+        buttons_expired: "These buttons expired; ask again.",
+        already_posted: "This answer was already posted.",
+        error: "Something went wrong on our side; the error was logged. Please try again.",
+    },
+};
+
+/// Terminal and start-up texts.
+pub(super) static TERMINAL: TerminalText = TerminalText {
+    no_terms: "Your question has no searchable words.",
+    not_covered: "No passage in the corpus answers this question.",
+    nearest: "Nearest articles:",
+    quote_bytes: "quote bytes",
+    bytes: "bytes",
+    hash: "hash",
+    paragraphs: "paragraphs",
+    meta_labels: ["outlet", "url", "date", "author"],
+    changed_since_index: "note: the file changed since it was indexed; reindex to update answers",
+    skipped: |count| format!("skipped {count} file(s):"),
+    in_paragraph: |paragraph, hash| format!("in ¶{paragraph} (hash {hash})"),
+    across_paragraphs: "spans more than one paragraph",
+    token_missing:
+        "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot token in it \
+                    (Discord developer portal → your application → Bot → Reset Token), or export \
+                    DISCORD_TOKEN. `coverage-bot ask` works without a token.",
+    token_garbled: "DISCORD_TOKEN contains spaces or control characters; paste it again.",
+    guild_id_not_numeric: "DISCORD_GUILD_ID must be a numeric server id.",
+    proxy_scheme: "DISCORD_PROXY_URL must start with http:// or https://.",
+    zero_id: |setting| format!("{setting}: 0 is not a Discord id."),
+    token_rejected:
+        "Discord rejected the token (401 Unauthorized). Reset it in the developer portal \
+                     (your application → Bot → Reset Token) and update DISCORD_TOKEN in .env.",
+    connection_failed: |error| format!("Discord connection failed: {error}"),
+};

@@ -1,0 +1,137 @@
+//! French. Words that read the same in both languages today (labels such as "hash" or
+//! "Version", units) are repeated here so that every text has its French entry.
+
+use super::*;
+
+/// French Discord texts.
+pub(super) static MESSAGES: Messages = Messages {
+    commands: CommandTexts {
+        ask: CommandText {
+            name: "demander",
+            description:
+                "Posez une question sur la couverture ; les réponses citent les articles mot pour mot.",
+            options: &[
+                OptionText {
+                    name: "question",
+                    description: "Votre question",
+                },
+                OptionText {
+                    name: "resultats",
+                    description: "Nombre de résultats (1 à 5)",
+                },
+                OptionText {
+                    name: "public",
+                    description: "Publier la réponse dans le salon plutôt qu'en aperçu privé",
+                },
+            ],
+        },
+        find_sources: CommandText {
+            name: "Trouver les sources",
+            description: "Trouver les passages les plus proches d'un message : vérifier une affirmation.",
+            options: &[],
+        },
+        source: CommandText {
+            name: "source",
+            description: "Citer un article, ou un paragraphe exact de celui-ci.",
+            options: &[
+                OptionText {
+                    name: "fichier",
+                    description: "Fichier de l'article (tapez pour chercher noms et titres)",
+                },
+                OptionText {
+                    name: "paragraphe",
+                    description: "Numéro du paragraphe",
+                },
+            ],
+        },
+        sources: CommandText {
+            name: "sources",
+            description: "Lister les articles du corpus.",
+            options: &[],
+        },
+        status: CommandText {
+            name: "etat",
+            description: "État de l'index : articles, passages, fichiers ignorés, âge, version.",
+            options: &[],
+        },
+        reindex: CommandText {
+            name: "reindexer",
+            description: "Reconstruire l'index depuis le dossier du corpus (Gérer le serveur).",
+            options: &[],
+        },
+    },
+    answer: AnswerText {
+        footer: "Citations verbatim ; vérifiez-les avec /source fichier paragraphe",
+        footer_shared: |user| format!("Partagé par {user} · citations verbatim ; vérifiez-les avec /source"),
+        truncated: |left_out| format!("Tronqué : {left_out} résultat(s) de plus ne tenaient pas."),
+        question_cut: |max| format!("Votre question a été coupée à ses {max} premiers caractères."),
+        post_publicly: "Publier",
+        posted: "Publié",
+        more_results: "Plus de résultats",
+    },
+    abstention: AbstentionText {
+        no_terms: "Votre question ne contient aucun mot cherchable. Essayez quelques mots-clés, p. ex. `Azure Israël surveillance`.",
+        not_covered: "Aucun passage du corpus ne répond à cette question.",
+        nearest: "Articles les plus proches :",
+    },
+    source: SourceText {
+        file: "Fichier",
+        paragraphs: "Paragraphes",
+        outlet: "Média",
+        date: "Date",
+        author: "Auteur",
+        url: "URL",
+        card_hint: "Texte intégral en pièce jointe. Citez un paragraphe avec `/source fichier paragraphe:N`.",
+        card_footer: |hash| format!("hash {hash}"),
+        paragraph_truncated:
+            "Tronqué : le paragraphe est plus long ; voir l'article joint avec /source.",
+        bytes: "bytes",
+        hash: "hash",
+        unknown: |name| format!("`{name}` n'est pas un article du corpus."),
+        did_you_mean: "Vouliez-vous dire :",
+        unknown_paragraph: |file, requested, count| {
+            format!("{file} a {count} paragraphes ; il n'y a pas de paragraphe {requested}")
+        },
+    },
+    sources: SourcesText {
+        title: "Corpus",
+        empty: "Le corpus est vide.",
+        previous: "◀ Précédent",
+        next: "Suivant ▶",
+        page: |page, pages| format!("Page {page}/{pages}"),
+    },
+    status: StatusText {
+        title: "coverage-bot status",
+        articles: "Articles",
+        passages: "Passages",
+        index_age: "Âge de l'index",
+        age: short_age,
+        build_time: "Durée de construction",
+        millis: |millis| format!("{millis} ms"),
+        version: "Version",
+        version_value: |version, analyzer| format!("{version} (analyzer {analyzer})"),
+        reindexing: "Réindexation",
+        yes: "yes",
+        no: "no",
+        stale: "⚠ Index pas à jour",
+        warning: "⚠ Avertissement",
+        skipped: "Fichiers ignorés",
+    },
+    reindex: ReindexText {
+        rebuilt: |articles, passages, millis| {
+            format!("Index reconstruit : {articles} articles, {passages} passages en {millis} ms.")
+        },
+        interrupted: "Réindexation interrompue ; l'index précédent reste en service.",
+    },
+    notice: NoticeText {
+        cooldown: |seconds| format!("Doucement : réessayez dans {seconds} s."),
+        missing_permission: "Il faut la permission « Gérer le serveur » pour cette commande.",
+        channel: "Ce bot ne répond pas dans ce salon.",
+        guild_only: "Cette commande ne fonctionne que dans un serveur.",
+        invalid_options: "Paramètres invalides ; vérifiez la commande.",
+        nothing_to_check: "Ce message ne contient pas de texte à vérifier.",
+        buttons_expired: "Ces boutons ont expiré ; reposez la question.",
+        already_posted: "Cette réponse a déjà été publiée.",
+        error: "Une erreur s'est produite de notre côté ; elle a été journalisée. Réessayez.",
+    },
+};
