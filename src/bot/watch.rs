@@ -27,7 +27,10 @@ pub fn spawn(
                     tracing::info!(articles, passages, millis, "corpus changed: index rebuilt");
                 }
                 Ok(outcome) => tracing::debug!(?outcome, "corpus event without change"),
-                Err(error) => tracing::error!(%error, "reindex after a corpus change failed"),
+                Err(error) => {
+                    let error = crate::error::chain(&error);
+                    tracing::error!(%error, "reindex after a corpus change failed")
+                }
             });
         }
         Ok(_) => {}
