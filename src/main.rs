@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use coverage_bot::config::{Config, DEFAULT_CONFIG_PATH};
+use coverage_bot::messages::terminal as text;
 use coverage_bot::text::{visible_controls as multi, visible_controls_line as line};
 use coverage_bot::{render, CoreError, IndexCheck, Library, OpenOutcome};
 
@@ -107,7 +108,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // Paths and names in errors come from the user or the corpus: no raw escapes.
-            eprintln!("error: {}", multi(&format!("{error:#}")));
+            eprintln!("{}", (text().error)(&multi(&format!("{error:#}"))));
             exit_code_for(&error)
         }
     }
@@ -162,15 +163,15 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 }
 
 /// Parses `A..B` (also `A-B`) into a byte range.
-fn parse_byte_range(text: &str) -> Result<(usize, usize), String> {
-    let (a, b) = text
+fn parse_byte_range(range: &str) -> Result<(usize, usize), String> {
+    let (a, b) = range
         .split_once("..")
-        .or_else(|| text.split_once('-'))
-        .ok_or("write the range as A..B, e.g. 120..348")?;
+        .or_else(|| range.split_once('-'))
+        .ok_or(text().byte_range_format)?;
     let parse = |n: &str| {
         n.trim()
             .parse::<usize>()
-            .map_err(|_| format!("{n:?} is not a byte offset"))
+            .map_err(|_| (text().not_a_byte_offset)(n))
     };
     Ok((parse(a)?, parse(b)?))
 }
@@ -208,10 +209,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let (library, outcome) = Library::open_with(config, check)?;
     if let OpenOutcome::Stale { reason } = &outcome {
-        eprintln!(
-            "warning: answering from an out-of-date index: {}",
-            line(reason)
-        );
+        eprintln!("{}", (text().stale_index)(&line(reason)));
     }
     match cli.command {
         Command::Ask {
@@ -314,31 +312,23 @@ fn index(
     verify: bool,
 ) -> anyhow::Result<ExitCode> {
     match outcome {
-        OpenOutcome::Built { reason } => println!("index built ({})", line(reason)),
-        OpenOutcome::Opened if verify => println!("checksums verified: every index file is intact"),
+        OpenOutcome::Built { reason } => println!("{}", (text().index_built)(&line(reason))),
+        OpenOutcome::Opened if verify => println!("{}", text().checksums_verified),
         _ => {}
     }
     if rebuild {
         library.reindex(true)?;
     }
     let status = library.status();
-    println!(
-        "{} articles, {} passages, {} skipped; built in {} ms; analyzer {}",
-        status.articles,
-        status.passages,
-        status.skipped.len(),
-        status.build_millis,
-        status.analyzer_version
-    );
+    println!("{}", (text().index_status)(&status));
     for s in &status.skipped {
         println!(
-            "  skipped {}: {}",
-            line(&s.file),
-            line(&s.reason.to_string())
+            "{}",
+            (text().skipped_file)(&line(&s.file), &line(&s.reason.to_string()))
         );
     }
     for warning in &status.warnings {
-        println!("warning: {}", line(warning));
+        println!("{}", (text().warning)(&line(warning)));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -367,15 +357,15 @@ fn source_error(error: CoreError) -> anyhow::Result<ExitCode> {
             requested,
             suggestions,
         } => {
-            eprintln!("error: no article named {requested:?} in the corpus.");
+            eprintln!("{}", (text().unknown_source)(&requested));
             if !suggestions.is_empty() {
-                eprintln!("closest names: {}", line(&suggestions.join(", ")));
+                eprintln!("{}", (text().closest_names)(&line(&suggestions.join(", "))));
             }
-            eprintln!("run `coverage-bot sources` to list the articles.");
+            eprintln!("{}", text().list_hint);
             Ok(ExitCode::from(1))
         }
         e @ (CoreError::UnknownParagraph { .. } | CoreError::UnknownByteRange { .. }) => {
-            eprintln!("error: {}", line(&e.to_string()));
+            eprintln!("{}", (text().error)(&line(&e.to_string())));
             Ok(ExitCode::from(1))
         }
         e => Err(e.into()),

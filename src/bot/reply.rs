@@ -30,8 +30,8 @@ fn embed(e: &render::Embed) -> CreateEmbed {
     if let Some(description) = &e.description {
         out = out.description(description);
     }
-    for (name, value, inline) in &e.fields {
-        out = out.field(name, value, *inline);
+    for field in &e.fields {
+        out = out.field(&field.name, &field.value, field.inline);
     }
     if let Some(footer) = &e.footer {
         out = out.footer(CreateEmbedFooter::new(footer));

@@ -163,4 +163,25 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
         "Discord rejected the token (401 Unauthorized). Reset it in the developer portal \
                      (your application → Bot → Reset Token) and update DISCORD_TOKEN in .env.",
     connection_failed: |error| format!("Discord connection failed: {error}"),
+    stale_index: |reason| format!("warning: answering from an out-of-date index: {reason}"),
+    error: |error| format!("error: {error}"),
+    warning: |warning| format!("warning: {warning}"),
+    unknown_source: |requested| format!("error: no article named {requested:?} in the corpus."),
+    closest_names: |names| format!("closest names: {names}"),
+    list_hint: "run `coverage-bot sources` to list the articles.",
+    index_built: |reason| format!("index built ({reason})"),
+    checksums_verified: "checksums verified: every index file is intact",
+    index_status: |s| {
+        format!(
+            "{} articles, {} passages, {} skipped; built in {} ms; analyzer {}",
+            s.articles,
+            s.passages,
+            s.skipped.len(),
+            s.build_millis,
+            s.analyzer_version
+        )
+    },
+    skipped_file: |file, reason| format!("  skipped {file}: {reason}"),
+    byte_range_format: "write the range as A..B, e.g. 120..348",
+    not_a_byte_offset: |text| format!("{text:?} is not a byte offset"),
 };

@@ -313,6 +313,30 @@ pub struct TerminalText {
     pub token_rejected: &'static str,
     /// Start-up: Discord could not be reached.
     pub connection_failed: fn(error: &str) -> String,
+    /// CLI: answers come from an out-of-date index, and why.
+    pub stale_index: fn(reason: &str) -> String,
+    /// CLI: an error, with its causes.
+    pub error: fn(error: &str) -> String,
+    /// CLI: a warning from the build.
+    pub warning: fn(warning: &str) -> String,
+    /// CLI: the name matches no article.
+    pub unknown_source: fn(requested: &str) -> String,
+    /// CLI: the closest article names.
+    pub closest_names: fn(names: &str) -> String,
+    /// CLI: how to list the articles.
+    pub list_hint: &'static str,
+    /// CLI `index`: an index was built, and why.
+    pub index_built: fn(reason: &str) -> String,
+    /// CLI `index --verify`: the checksums hold.
+    pub checksums_verified: &'static str,
+    /// CLI `index`: the status line.
+    pub index_status: fn(status: &crate::library::Status) -> String,
+    /// CLI `index`: one skipped file.
+    pub skipped_file: fn(file: &str, reason: &str) -> String,
+    /// CLI `source --bytes`: the range is not written `A..B`.
+    pub byte_range_format: &'static str,
+    /// CLI `source --bytes`: one end is not a number.
+    pub not_a_byte_offset: fn(text: &str) -> String,
 }
 
 /// A short age, shared by both locales (the units read the same).

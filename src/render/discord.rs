@@ -4,7 +4,7 @@ use super::markdown::{
     citation_markdown, escape_markdown, is_web_url, join_within, one_line, quote_markdown,
     split_long_line, truncate_escaped,
 };
-use super::{limits, Attachment, Button, ButtonStyle, Embed, Locale, Message};
+use super::{limits, Attachment, Button, ButtonStyle, Embed, EmbedField, Locale, Message};
 use crate::corpus::ArticleMeta;
 use crate::library::Status;
 use crate::search::{Hit, SearchResult};
@@ -185,15 +185,14 @@ pub fn source_card(view: &SourceView, locale: Locale) -> Message {
 }
 
 /// The metadata fields of a card; missing or blank metadata is left out.
-fn card_fields(a: &ArticleMeta, locale: Locale) -> Vec<(String, String, bool)> {
+fn card_fields(a: &ArticleMeta, locale: Locale) -> Vec<EmbedField> {
     let text = &locale.messages().source;
     let mut fields = vec![
-        (
-            text.file.to_string(),
+        EmbedField::inline(
+            text.file,
             format!("`{}`", truncate_chars(&a.file, 200).replace('`', "'")),
-            true,
         ),
-        (text.paragraphs.to_string(), a.paragraphs.to_string(), true),
+        EmbedField::inline(text.paragraphs, a.paragraphs.to_string()),
     ];
     for (name, value) in [
         (text.outlet, &a.outlet),
@@ -201,15 +200,14 @@ fn card_fields(a: &ArticleMeta, locale: Locale) -> Vec<(String, String, bool)> {
         (text.author, &a.author),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-            fields.push((
-                name.to_string(),
+            fields.push(EmbedField::inline(
+                name,
                 escape_markdown(&truncate_chars(v, 300)),
-                true,
             ));
         }
     }
     if let Some(url) = a.url.as_deref().filter(|u| is_web_url(u)) {
-        fields.push((text.url.to_string(), url.to_string(), false));
+        fields.push(EmbedField::block(text.url, url));
     }
     fields
 }
@@ -328,10 +326,9 @@ pub fn status_message(status: &Status, locale: Locale) -> Message {
     let mut fields = stale_field(status, locale);
     fields.extend(count_fields(status, locale));
     for warning in status.warnings.iter().take(3) {
-        fields.push((
-            text.warning.to_string(),
+        fields.push(EmbedField::block(
+            text.warning,
             truncate_chars(&escape_markdown(warning), limits::FIELD_VALUE - 40),
-            false,
         ));
     }
     fields.push(skipped_field(status, locale));
@@ -346,22 +343,21 @@ pub fn status_message(status: &Status, locale: Locale) -> Message {
     }
 }
 
-fn stale_field(status: &Status, locale: Locale) -> Vec<(String, String, bool)> {
+fn stale_field(status: &Status, locale: Locale) -> Vec<EmbedField> {
     let text = &locale.messages().status;
     status
         .stale
         .iter()
         .map(|reason| {
-            (
-                text.stale.to_string(),
+            EmbedField::block(
+                text.stale,
                 truncate_chars(&escape_markdown(reason), limits::FIELD_VALUE - 40),
-                false,
             )
         })
         .collect()
 }
 
-fn count_fields(status: &Status, locale: Locale) -> Vec<(String, String, bool)> {
+fn count_fields(status: &Status, locale: Locale) -> Vec<EmbedField> {
     let text = &locale.messages().status;
     let reindexing = if status.reindexing { text.yes } else { text.no };
     [
@@ -376,15 +372,15 @@ fn count_fields(status: &Status, locale: Locale) -> Vec<(String, String, bool)> 
         (text.reindexing, reindexing.to_string()),
     ]
     .into_iter()
-    .map(|(name, value)| (name.to_string(), value, true))
+    .map(|(name, value)| EmbedField::inline(name, value))
     .collect()
 }
 
-fn skipped_field(status: &Status, locale: Locale) -> (String, String, bool) {
+fn skipped_field(status: &Status, locale: Locale) -> EmbedField {
     let text = &locale.messages().status;
     let title = format!("{} ({})", text.skipped, status.skipped.len());
     if status.skipped.is_empty() {
-        return (title, "—".to_string(), false);
+        return EmbedField::block(title, "—");
     }
     let rows: Vec<String> = status
         .skipped
@@ -401,7 +397,7 @@ fn skipped_field(status: &Status, locale: Locale) -> (String, String, bool) {
     if left_out > 0 {
         list.push_str(&format!("\n… +{left_out}"));
     }
-    (title, list, false)
+    EmbedField::block(title, list)
 }
 
 /// A refusal for a name that is not a corpus file, offering the closest names.

@@ -37,6 +37,37 @@ impl Button {
     }
 }
 
+/// A field of an embed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbedField {
+    /// Name (bold, above the value).
+    pub name: String,
+    /// Value (Discord markdown).
+    pub value: String,
+    /// Whether it sits beside its neighbours rather than on its own line.
+    pub inline: bool,
+}
+
+impl EmbedField {
+    /// A field shown beside its neighbours.
+    pub fn inline(name: impl Into<String>, value: impl Into<String>) -> EmbedField {
+        EmbedField {
+            name: name.into(),
+            value: value.into(),
+            inline: true,
+        }
+    }
+
+    /// A field on its own line.
+    pub fn block(name: impl Into<String>, value: impl Into<String>) -> EmbedField {
+        EmbedField {
+            name: name.into(),
+            value: value.into(),
+            inline: false,
+        }
+    }
+}
+
 /// An embed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Embed {
@@ -46,8 +77,8 @@ pub struct Embed {
     pub url: Option<String>,
     /// Body (Discord markdown).
     pub description: Option<String>,
-    /// Fields: name, value, inline.
-    pub fields: Vec<(String, String, bool)>,
+    /// Fields.
+    pub fields: Vec<EmbedField>,
     /// Footer.
     pub footer: Option<String>,
 }
@@ -61,7 +92,7 @@ impl Embed {
             + self
                 .fields
                 .iter()
-                .map(|(n, v, _)| n.chars().count() + v.chars().count())
+                .map(|f| f.name.chars().count() + f.value.chars().count())
                 .sum::<usize>()
     }
 }
@@ -115,10 +146,14 @@ impl Message {
             )?;
             over("embed footer", len(&e.footer), limits::FOOTER)?;
             over("embed fields", e.fields.len(), limits::FIELDS)?;
-            for (name, value, _) in &e.fields {
-                over("field name", name.chars().count(), limits::FIELD_NAME)?;
-                over("field value", value.chars().count(), limits::FIELD_VALUE)?;
-                if name.is_empty() || value.is_empty() {
+            for field in &e.fields {
+                over("field name", field.name.chars().count(), limits::FIELD_NAME)?;
+                over(
+                    "field value",
+                    field.value.chars().count(),
+                    limits::FIELD_VALUE,
+                )?;
+                if field.name.is_empty() || field.value.is_empty() {
                     return Err("empty field".into());
                 }
             }
