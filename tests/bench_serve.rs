@@ -11,15 +11,13 @@
 //!
 //! `cargo test --release --test bench_serve -- --ignored --nocapture`
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use coverage_bot::bench::{proc_status_mb, Latency, ServeResult};
+use fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID};
 use serde_json::{json, Value};
-use support::fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID};
 
 const USERS: usize = 20;
 

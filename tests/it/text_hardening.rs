@@ -2,14 +2,12 @@
 //! questions, terminal escapes in corpus text, boilerplate patterns that cost real sentences, and
 //! patterns that would remove everything. Each test builds its own corpus in a temp folder.
 
-mod support;
-
 use std::path::PathBuf;
 
+use crate::support::fixtures::{run_cli, TempCorpus};
+use crate::support::harness::test_config;
 use coverage_bot::search::Abstention;
 use coverage_bot::Library;
-use support::fixtures::{run_cli, TempCorpus};
-use support::harness::test_config;
 
 /// A temp folder with `corpus/` holding the given files and an empty `data/`.
 struct Corpus {

@@ -3,14 +3,12 @@
 //! corpus; its content must never appear in any output: `Library::source`, suggestions, search
 //! results, the CLI, or the bot's replies and attachments.
 
-mod support;
-
+use crate::support::fixtures::{canary_article, has_canary, run_cli, TempCorpus, CANARY};
+use crate::support::harness::{assert_all_messages_ok, Harness};
 use coverage_bot::corpus::SkipReason;
 use coverage_bot::CoreError;
+use fake_discord::{DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
 use serde_json::json;
-use support::fake_discord::{DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
-use support::fixtures::{canary_article, has_canary, run_cli, TempCorpus, CANARY};
-use support::harness::{assert_all_messages_ok, Harness};
 
 /// A temporary corpus with the canary beside it and symlinks that try to reach it.
 fn hostile_corpus() -> TempCorpus {

@@ -5,21 +5,19 @@
 //! match-all, and every Discord message within Discord's limits. A handful also go through the
 //! real bot via the fake Discord, where every message must block all mentions.
 
-mod support;
-
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
+use crate::support::harness::{assert_all_messages_ok, text_of, Harness};
 use coverage_bot::analysis::Analyzers;
 use coverage_bot::render::{self, AnswerControls, Locale};
 use coverage_bot::search::Abstention;
 use coverage_bot::text::strip_controls;
 use coverage_bot::{Library, SearchResult};
+use fake_discord::{DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
 use proptest::prelude::*;
 use serde_json::json;
-use support::fake_discord::{DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
-use support::harness::{assert_all_messages_ok, text_of, Harness};
 
 /// Generated cases per property; four properties make 10,000 queries.
 const CASES: u32 = 2500;
@@ -31,7 +29,8 @@ fn library() -> &'static Library {
         let data = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("hostile-input-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
-        let config = support::harness::test_config(&support::harness::repo_corpus(), &data);
+        let config =
+            crate::support::harness::test_config(&crate::support::harness::repo_corpus(), &data);
         Library::open(config).expect("library opens").0
     })
 }

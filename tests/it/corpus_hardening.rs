@@ -3,8 +3,6 @@
 //! escaped name, a file reached by several names is indexed once, and CR-only line endings split
 //! into paragraphs. Every test runs the real binary or library over a temporary corpus.
 
-mod support;
-
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -12,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::support::fixtures::{run_cli, TempCorpus};
+use crate::support::unprivileged::{self, open_up, set_mode};
 use coverage_bot::corpus::{list_corpus, SkipReason, SkippedFile};
 use serde_json::Value;
-use support::fixtures::{run_cli, TempCorpus};
-use support::unprivileged::{self, open_up, set_mode};
 
 const SEED_QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azure ?";
 

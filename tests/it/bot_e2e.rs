@@ -1,15 +1,11 @@
 //! End-to-end tests: the real bot, connected to the in-process fake Discord on 127.0.0.1,
 //! driven through interactions. Assertions are on the recorded HTTP bodies.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::harness::{assert_all_messages_ok, button_ids, is_ephemeral, text_of, Harness};
+use fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, PERM_MANAGE_GUILD, TEST_USER_ID};
 use serde_json::{json, Value};
-use support::fake_discord::{
-    FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, PERM_MANAGE_GUILD, TEST_USER_ID,
-};
-use support::harness::{assert_all_messages_ok, button_ids, is_ephemeral, text_of, Harness};
 
 const SEED_QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azure ?";
 
@@ -225,7 +221,8 @@ async fn source_autocomplete_card_paragraph_and_refusals() {
     let response = h.interact(payload, id).await;
     assert_eq!(response.files.len(), 1, "article attached");
     let original =
-        std::fs::read(support::harness::repo_corpus().join("004_86712a85089916e0.txt")).unwrap();
+        std::fs::read(crate::support::harness::repo_corpus().join("004_86712a85089916e0.txt"))
+            .unwrap();
     assert_eq!(response.files[0].1, original);
     assert!(text_of(response.message_body().unwrap()).contains("004_86712a85089916e0.txt"));
 

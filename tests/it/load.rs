@@ -6,15 +6,13 @@
 //! reindexes mixed in:
 //! `SOAK_INTERACTIONS=20000 cargo test --release --test load -- --ignored soak --nocapture`.
 
-mod support;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::support::fixtures::proc_status_kb;
+use crate::support::harness::{assert_all_messages_ok, text_of, Harness};
+use fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, PERM_MANAGE_GUILD};
 use serde_json::{json, Value};
-use support::fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, PERM_MANAGE_GUILD};
-use support::fixtures::proc_status_kb;
-use support::harness::{assert_all_messages_ok, text_of, Harness};
 
 const QUESTIONS: &[&str] = &[
     "Pourquoi Microsoft a-t-il suspendu des services Azure ?",

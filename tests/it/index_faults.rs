@@ -3,16 +3,14 @@
 //! killed mid-reindex leaves an index that opens (old or new, never neither); queries during a
 //! reindex never fail and move from the old generation to the new one atomically.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::fixtures::{bin, write_synthetic_corpus, TempCorpus};
 use coverage_bot::{Library, OpenOutcome, ReindexOutcome};
-use support::fixtures::{bin, write_synthetic_corpus, TempCorpus};
 
 const QUESTIONS: &[&str] = &[
     "Pourquoi Microsoft a-t-il suspendu des services Azure ?",

@@ -2,24 +2,23 @@
 //! deleted while indexing and a file changed between listing and reading. Each is skipped and
 //! reported (`Library::status().skipped`, and the bot's `/status`), everything else is served.
 
-mod support;
-
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::support::fixtures::{proc_status_kb, write_synthetic_corpus, TempCorpus};
+use crate::support::harness::{assert_all_messages_ok, text_of, Harness};
+use crate::support::own_process::run_alone;
 use coverage_bot::clean::Cleaner;
 use coverage_bot::corpus::{list_corpus, read_article, SkipReason, SkippedFile};
 use coverage_bot::{Library, ReindexOutcome};
+use fake_discord::{DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
 use serde_json::json;
-use support::fake_discord::{DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
-use support::fixtures::{proc_status_kb, write_synthetic_corpus, TempCorpus};
-use support::harness::{assert_all_messages_ok, text_of, Harness};
 
 const SEED_QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azure ?";
 const FIFTY_MB: u64 = 50 * 1024 * 1024;
 
-/// The tests of this binary measure peak memory; they run one at a time.
+/// The tests of this module measure peak memory; they run one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -73,6 +72,10 @@ fn assert_serves_the_corpus(library: &Library) {
 
 #[test]
 fn bad_files_are_skipped_and_reported_and_the_rest_is_served() {
+    // Peak RSS is the process's: measured in a process of its own.
+    if !run_alone("corpus_faults::bad_files_are_skipped_and_reported_and_the_rest_is_served") {
+        return;
+    }
     let _serial = serial();
     let t = TempCorpus::new();
     add_bad_files(&t.corpus());
@@ -168,7 +171,7 @@ fn files_deleted_or_changed_between_listing_and_reading_are_skipped() {
 /// The real thing: a reindex over 1,500 files, with files deleted and changed after the listing
 /// and before they are read. They are skipped, `/status` lists them, the rest is served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-// The guard only serializes this binary's tests (each on its own runtime); nothing awaits it.
+// The guard only serializes this module's tests (each on its own runtime); nothing awaits it.
 #[allow(clippy::await_holding_lock)]
 async fn files_deleted_or_changed_during_a_reindex_are_skipped_and_listed_by_status() {
     let _serial = serial();

@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::fake_discord::{FakeDiscord, RecordedRequest, GUILD_ID};
 use coverage_bot::bot::BotSettings;
 use coverage_bot::{Config, Library};
+use fake_discord::{FakeDiscord, RecordedRequest, GUILD_ID};
 
 /// A running bot and its fake Discord.
 pub struct Harness {
@@ -99,9 +99,9 @@ impl Harness {
         self.discord.slash_command(
             name,
             options,
-            super::fake_discord::TEST_USER_ID,
+            fake_discord::TEST_USER_ID,
             locale,
-            super::fake_discord::DEFAULT_MEMBER_PERMISSIONS,
+            fake_discord::DEFAULT_MEMBER_PERMISSIONS,
         )
     }
 

@@ -2,12 +2,14 @@
 //! connects to it and answers slash commands, through gateway faults; and every payload the fake
 //! builds or returns is checked against serenity's own model types.
 
-mod support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use fake_discord::{
+    FakeDiscord, RecordedRequest, APP_ID, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID,
+    OTHER_USER_ID, OWNER_ID, TEST_USER_ID,
+};
 use serde_json::{json, Value};
 use serenity::all::{
     ChannelId, ClientBuilder, Command, CommandOptionType, CommandType, Context, CreateAttachment,
@@ -18,10 +20,6 @@ use serenity::all::{
 };
 use serenity::builder::Builder;
 use serenity::model::event::{Event, GatewayEvent};
-use support::fake_discord::{
-    FakeDiscord, RecordedRequest, APP_ID, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID,
-    OTHER_USER_ID, OWNER_ID, TEST_USER_ID,
-};
 
 const TOKEN: &str = "fake-token-for-tests";
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -65,7 +63,7 @@ struct Bot {
 }
 
 async fn start_bot(fake: &FakeDiscord) -> Bot {
-    support::fake_discord::init_test_logging();
+    crate::support::logs::init_test_logging();
     let http = HttpBuilder::new(TOKEN)
         .proxy(fake.proxy_url())
         .ratelimiter_disabled(true)
@@ -729,7 +727,7 @@ async fn on_event(
 
 #[tokio::test]
 async fn poise_bot_end_to_end() {
-    support::fake_discord::init_test_logging();
+    crate::support::logs::init_test_logging();
     let fake = FakeDiscord::start().await;
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {

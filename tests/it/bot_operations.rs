@@ -1,15 +1,13 @@
 //! Operating the bot: a rejected token, cooldowns, the channel allow-list and the corpus watch.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
-use support::fake_discord::{
-    FakeDiscord, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, TEST_USER_ID,
+use crate::support::harness::{
+    assert_all_messages_ok, is_ephemeral, test_config, text_of, Harness,
 };
-use support::harness::{assert_all_messages_ok, is_ephemeral, test_config, text_of, Harness};
+use fake_discord::{FakeDiscord, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, TEST_USER_ID};
+use serde_json::json;
 
 fn ask(question: &str) -> serde_json::Value {
     json!([{"name": "question", "type": 3, "value": question}])
@@ -20,7 +18,7 @@ async fn a_rejected_token_is_reported_clearly() {
     let discord = FakeDiscord::start().await;
     discord.set_reject_auth(true);
     let data = tempfile::tempdir().unwrap();
-    let config = test_config(&support::harness::repo_corpus(), data.path());
+    let config = test_config(&crate::support::harness::repo_corpus(), data.path());
     let library = Arc::new(coverage_bot::Library::open(config).unwrap().0);
     let settings = coverage_bot::bot::BotSettings {
         token: "rejected-token-canary".into(),
@@ -93,7 +91,7 @@ async fn channels_outside_the_allow_list_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adding_an_article_to_the_watched_corpus_reindexes_it() {
     let corpus = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(support::harness::repo_corpus()).unwrap() {
+    for entry in std::fs::read_dir(crate::support::harness::repo_corpus()).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), corpus.path().join(entry.file_name())).unwrap();
     }
@@ -140,7 +138,7 @@ async fn buttons_expire_cleanly() {
         "en-US",
     );
     let body = h.reply_body(payload, id).await;
-    let post = support::harness::button_ids(&body)
+    let post = crate::support::harness::button_ids(&body)
         .into_iter()
         .find(|(id, _)| id.starts_with("cb:pub:"))
         .unwrap()
@@ -156,7 +154,7 @@ async fn buttons_expire_cleanly() {
     assert_eq!(response.callback_type(), Some(7));
     let updated = response.message_body().unwrap();
     assert!(text_of(updated).contains("expired"), "{}", text_of(updated));
-    assert!(support::harness::button_ids(updated).is_empty());
+    assert!(crate::support::harness::button_ids(updated).is_empty());
     // Nothing was posted publicly.
     assert!(!d
         .requests()

@@ -5,8 +5,6 @@
 //! found and repaired, edited files are never quoted from stale bytes, settings are range-checked,
 //! and every printed citation checks out with `source`.
 
-mod support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -14,11 +12,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::fixtures::{bin, cli_command, run_cli, write_synthetic_corpus, TempCorpus};
+use crate::support::unprivileged;
 use coverage_bot::{CoreError, Library, OpenOutcome};
+use fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, TEST_USER_ID};
 use serde_json::json;
-use support::fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, TEST_USER_ID};
-use support::fixtures::{bin, cli_command, run_cli, write_synthetic_corpus, TempCorpus};
-use support::unprivileged;
 
 const QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azure ?";
 
@@ -84,7 +82,7 @@ impl Unprivileged {
         std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let corpus = root.path().join("corpus");
         std::fs::create_dir(&corpus).unwrap();
-        for entry in std::fs::read_dir(support::harness::repo_corpus()).unwrap() {
+        for entry in std::fs::read_dir(crate::support::harness::repo_corpus()).unwrap() {
             let entry = entry.unwrap();
             std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
         }
@@ -165,7 +163,7 @@ fn a_data_folder_holding_the_corpus_is_refused_and_the_corpus_survives() {
     let root = tempfile::tempdir().unwrap();
     let corpus = root.path().join("gen-articles");
     std::fs::create_dir(&corpus).unwrap();
-    for entry in std::fs::read_dir(support::harness::repo_corpus()).unwrap() {
+    for entry in std::fs::read_dir(crate::support::harness::repo_corpus()).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
     }

@@ -3,13 +3,11 @@
 //! and answers the next command. Interaction callbacks answered with 500 or 429: the bot logs
 //! it, does not crash, and keeps serving.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::harness::{assert_all_messages_ok, text_of, Harness};
+use fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
 use serde_json::json;
-use support::fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
-use support::harness::{assert_all_messages_ok, text_of, Harness};
 
 const SEED_QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azure ?";
 
@@ -107,7 +105,7 @@ async fn the_bot_resumes_or_reconnects_after_every_gateway_fault() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_interaction_callbacks_are_logged_and_the_bot_keeps_serving() {
-    let logs = support::logs::capture("warn,coverage_bot=info");
+    let logs = crate::support::logs::capture("warn,coverage_bot=info");
     let h = Harness::start().await;
     let d = &h.discord;
     let mut faults = 0;
@@ -137,7 +135,7 @@ async fn failed_interaction_callbacks_are_logged_and_the_bot_keeps_serving() {
         json!([]),
         TEST_USER_ID,
         "en-US",
-        DEFAULT_MEMBER_PERMISSIONS | support::fake_discord::PERM_MANAGE_GUILD,
+        DEFAULT_MEMBER_PERMISSIONS | fake_discord::PERM_MANAGE_GUILD,
     );
     d.send_interaction(payload).await;
     d.wait_for_response(id, Duration::from_secs(10)).await;

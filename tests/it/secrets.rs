@@ -3,15 +3,13 @@
 //! shutdown (which must exit 0). The token appears nowhere in its output. `.env` is git-ignored,
 //! the README warns about it, and a missing token exits with code 2 pointing to `.env.example`.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::fixtures::{bin, TempCorpus};
+use fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
 use serde_json::json;
-use support::fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
-use support::fixtures::{bin, TempCorpus};
 
 /// A fake token shaped like a real one (id . timestamp . HMAC), easy to grep for.
 const CANARY_TOKEN: &str = "MTE4MDAwMDAwMDAwMDAwMDAx.GcAnRy.T0kEn_CaNaRy_5f2c8e1d9a7b3e6f4c2a0d8b";
@@ -59,10 +57,7 @@ async fn the_token_never_appears_in_trace_logs_from_start_to_shutdown() {
         .arg("serve")
         .env("DISCORD_TOKEN", CANARY_TOKEN)
         .env("DISCORD_PROXY_URL", d.proxy_url())
-        .env(
-            "DISCORD_GUILD_ID",
-            support::fake_discord::GUILD_ID.to_string(),
-        )
+        .env("DISCORD_GUILD_ID", fake_discord::GUILD_ID.to_string())
         .env("RUST_LOG", "trace")
         .env("RUST_BACKTRACE", "1")
         .stdin(Stdio::null())
@@ -129,7 +124,7 @@ async fn the_token_never_appears_in_trace_logs_from_start_to_shutdown() {
         json!([]),
         TEST_USER_ID,
         "en-US",
-        DEFAULT_MEMBER_PERMISSIONS | support::fake_discord::PERM_MANAGE_GUILD,
+        DEFAULT_MEMBER_PERMISSIONS | fake_discord::PERM_MANAGE_GUILD,
     );
     d.send_interaction(payload).await;
     d.wait_for_response(id, Duration::from_secs(10)).await;
