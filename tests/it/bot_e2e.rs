@@ -5,17 +5,9 @@ use std::time::Duration;
 
 use crate::support::harness::{assert_all_messages_ok, button_ids, is_ephemeral, text_of, Harness};
 use fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, PERM_MANAGE_GUILD, TEST_USER_ID};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const SEED_QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azure ?";
-
-fn ask_options(question: &str, extra: Value) -> Value {
-    let mut options = vec![json!({"name": "question", "type": 3, "value": question})];
-    if let Value::Array(more) = extra {
-        options.extend(more);
-    }
-    Value::Array(options)
-}
 
 fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
@@ -72,14 +64,7 @@ async fn commands_are_registered_with_french_and_english_names() {
 async fn ask_quotes_the_right_article_then_posts_publicly_and_pages() {
     let h = Harness::start().await;
     let d = &h.discord;
-    let (id, token, payload) = h.tester_command(
-        "ask",
-        ask_options(
-            SEED_QUESTION,
-            json!([{"name": "results", "type": 4, "value": 1}]),
-        ),
-        "fr",
-    );
+    let (id, token, payload) = h.discord.ask(SEED_QUESTION).results(1).locale("fr").build();
     let response = h.interact(payload, id).await;
     assert_eq!(response.callback_type(), Some(4));
     let body = response.message_body().unwrap().clone();
@@ -166,25 +151,23 @@ async fn ask_quotes_the_right_article_then_posts_publicly_and_pages() {
 async fn public_by_option_and_abstention_is_ephemeral_with_nearest_titles() {
     let h = Harness::start().await;
     let d = &h.discord;
-    let (id, _, payload) = h.tester_command(
-        "ask",
-        ask_options(
-            SEED_QUESTION,
-            json!([{"name": "public", "type": 5, "value": true}]),
-        ),
-        "en-US",
-    );
+    let (id, _, payload) = h
+        .discord
+        .ask(SEED_QUESTION)
+        .public(true)
+        .locale("en-US")
+        .build();
     let body = h.reply_body(payload, id).await;
     assert!(!is_ephemeral(&body));
     assert!(!button_ids(&body)
         .iter()
         .any(|(id, _)| id.starts_with("cb:pub:")));
 
-    let (id, _, payload) = h.tester_command(
-        "ask",
-        ask_options("Qui a gagné la Coupe du monde 2022 ?", json!([])),
-        "en-US",
-    );
+    let (id, _, payload) = h
+        .discord
+        .ask("Qui a gagné la Coupe du monde 2022 ?")
+        .locale("en-US")
+        .build();
     let body = h.reply_body(payload, id).await;
     assert!(is_ephemeral(&body));
     assert!(text_of(&body).contains("No passage"), "{}", text_of(&body));
@@ -368,8 +351,7 @@ async fn the_bot_resumes_after_the_gateway_drops_and_answers_fast() {
             );
         }
         for _ in 0..5 {
-            let (id, _, payload) =
-                h.tester_command("ask", ask_options(SEED_QUESTION, json!([])), "fr");
+            let (id, _, payload) = h.discord.ask(SEED_QUESTION).locale("fr").build();
             let response = h.interact(payload, id).await;
             assert!(response.is_success());
             latencies.push(d.response_latency(id).unwrap());

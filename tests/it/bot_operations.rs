@@ -3,15 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::fixtures::copy_repo_corpus;
 use crate::support::harness::{
     assert_all_messages_ok, is_ephemeral, test_config, text_of, Harness,
 };
-use fake_discord::{FakeDiscord, CHANNEL_ID, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, TEST_USER_ID};
-use serde_json::json;
-
-fn ask(question: &str) -> serde_json::Value {
-    json!([{"name": "question", "type": 3, "value": question}])
-}
+use fake_discord::{FakeDiscord, CHANNEL_ID, GUILD_ID, TEST_USER_ID};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_token_is_reported_clearly() {
@@ -46,10 +42,10 @@ async fn a_rejected_token_is_reported_clearly() {
 async fn the_ask_cooldown_refuses_politely() {
     let h = Harness::start_with(|c| c.discord.ask_cooldown_seconds = 60).await;
     let d = &h.discord;
-    let (id, _, payload) = h.tester_command("ask", ask("Westminster"), "fr");
+    let (id, _, payload) = h.discord.ask("Westminster").locale("fr").build();
     let first = h.interact(payload, id).await;
     assert!(text_of(first.message_body().unwrap()).contains('¶'));
-    let (id, _, payload) = h.tester_command("ask", ask("Azure"), "fr");
+    let (id, _, payload) = h.discord.ask("Azure").locale("fr").build();
     let second = h.interact(payload, id).await;
     let body = second.message_body().unwrap();
     assert!(is_ephemeral(body));
@@ -59,13 +55,11 @@ async fn the_ask_cooldown_refuses_politely() {
         text_of(body)
     );
     // Another user is not affected.
-    let (id, _, payload) = d.slash_command(
-        "ask",
-        ask("Azure"),
-        TEST_USER_ID + 1,
-        "en-US",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, _, payload) = d
+        .ask("Azure")
+        .user(TEST_USER_ID + 1)
+        .locale("en-US")
+        .build();
     assert!(text_of(h.interact(payload, id).await.message_body().unwrap()).contains('¶'));
     assert_all_messages_ok(d);
     h.stop().await;
@@ -75,7 +69,7 @@ async fn the_ask_cooldown_refuses_politely() {
 async fn channels_outside_the_allow_list_are_refused() {
     let h = Harness::start_with(|c| c.discord.allowed_channels = vec![CHANNEL_ID + 1]).await;
     let d = &h.discord;
-    let (id, _, payload) = h.tester_command("ask", ask("Westminster"), "en-US");
+    let (id, _, payload) = h.discord.ask("Westminster").locale("en-US").build();
     let response = h.interact(payload, id).await;
     let body = response.message_body().unwrap();
     assert!(is_ephemeral(body));
@@ -91,10 +85,7 @@ async fn channels_outside_the_allow_list_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adding_an_article_to_the_watched_corpus_reindexes_it() {
     let corpus = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(crate::support::harness::repo_corpus()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), corpus.path().join(entry.file_name())).unwrap();
-    }
+    copy_repo_corpus(corpus.path());
     let corpus_dir = corpus.path().to_path_buf();
     let h = Harness::start_with(move |c| {
         c.corpus.dir = corpus_dir;
@@ -116,13 +107,11 @@ async fn adding_an_article_to_the_watched_corpus_reindexes_it() {
         }
     }
     assert!(found, "the new article was not indexed");
-    let (id, _, payload) = h.discord.slash_command(
-        "ask",
-        ask("Que font les orques à Gibraltar ?"),
-        TEST_USER_ID,
-        "fr",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, _, payload) = h
+        .discord
+        .ask("Que font les orques à Gibraltar ?")
+        .locale("fr")
+        .build();
     let text = text_of(h.interact(payload, id).await.message_body().unwrap());
     assert!(text.contains("010_orques.txt"), "{text}");
     h.stop().await;
@@ -132,11 +121,11 @@ async fn adding_an_article_to_the_watched_corpus_reindexes_it() {
 async fn buttons_expire_cleanly() {
     let h = Harness::start_with(|c| c.discord.button_timeout_seconds = 1).await;
     let d = &h.discord;
-    let (id, token, payload) = h.tester_command(
-        "ask",
-        ask("Pourquoi Microsoft a-t-il suspendu des services Azure ?"),
-        "en-US",
-    );
+    let (id, token, payload) = h
+        .discord
+        .ask("Pourquoi Microsoft a-t-il suspendu des services Azure ?")
+        .locale("en-US")
+        .build();
     let body = h.reply_body(payload, id).await;
     let post = crate::support::harness::button_ids(&body)
         .into_iter()

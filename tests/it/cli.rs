@@ -1,7 +1,9 @@
 //! The command line as a user runs it: the built binary, exit codes, text and JSON output.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::support::fixtures::bin_in;
 
 struct Cli {
     data: tempfile::TempDir,
@@ -19,9 +21,7 @@ impl Cli {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_coverage-bot"))
-            .current_dir(repo())
-            .env_remove("RUST_LOG")
+        bin_in(&repo())
             .arg("--data")
             .arg(self.data.path())
             .args(args)

@@ -275,13 +275,7 @@ async fn files_deleted_or_changed_during_a_reindex_are_skipped_and_listed_by_sta
         "{text}"
     );
     // And it keeps answering questions.
-    let (id, _, payload) = d.slash_command(
-        "ask",
-        json!([{"name": "question", "type": 3, "value": SEED_QUESTION}]),
-        TEST_USER_ID,
-        "fr",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, _, payload) = d.ask(SEED_QUESTION).locale("fr").build();
     assert!(text_of(h.interact(payload, id).await.message_body().unwrap()).contains('¶'));
     assert_all_messages_ok(d);
     h.stop().await;

@@ -12,11 +12,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::support::fixtures::{bin, cli_command, run_cli, write_synthetic_corpus, TempCorpus};
+use crate::support::fixtures::{
+    bin_in, cli_command, copy_repo_corpus, run_cli, write_synthetic_corpus, TempCorpus,
+};
 use crate::support::unprivileged;
 use coverage_bot::{CoreError, Library, OpenOutcome};
-use fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, GUILD_ID, TEST_USER_ID};
-use serde_json::json;
+use fake_discord::{FakeDiscord, GUILD_ID};
 
 const QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azure ?";
 
@@ -80,12 +81,7 @@ impl Unprivileged {
     fn new() -> Unprivileged {
         let root = tempfile::tempdir().unwrap();
         std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let corpus = root.path().join("corpus");
-        std::fs::create_dir(&corpus).unwrap();
-        for entry in std::fs::read_dir(crate::support::harness::repo_corpus()).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
-        }
+        copy_repo_corpus(&root.path().join("corpus"));
         let program = unprivileged::program_in(root.path());
         Unprivileged { root, program }
     }
@@ -162,11 +158,7 @@ fn the_unprivileged_user_really_cannot_write_the_data_folder() {
 fn a_data_folder_holding_the_corpus_is_refused_and_the_corpus_survives() {
     let root = tempfile::tempdir().unwrap();
     let corpus = root.path().join("gen-articles");
-    std::fs::create_dir(&corpus).unwrap();
-    for entry in std::fs::read_dir(crate::support::harness::repo_corpus()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
-    }
+    copy_repo_corpus(&corpus);
     let before = snapshot_tree(&corpus);
     for data in [
         root.path().to_path_buf(),
@@ -308,13 +300,7 @@ async fn the_bot_starts_and_answers_on_a_read_only_data_folder() {
         .wait_commands_registered(Duration::from_secs(20))
         .await
         .is_some();
-    let (id, _, payload) = d.slash_command(
-        "ask",
-        json!([{"name": "question", "type": 3, "value": QUESTION}]),
-        TEST_USER_ID,
-        "en-US",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, _, payload) = d.ask(QUESTION).locale("en-US").build();
     d.send_interaction(payload).await;
     let response = d.wait_for_response(id, Duration::from_secs(15)).await;
     let _ = child.kill();
@@ -686,8 +672,7 @@ fn an_io_error_prints_its_cause_once() {
     assert_eq!(shown.matches("os error 2").count(), 1, "{shown}");
     assert!(matches!(error, CoreError::Io { .. }), "{error:?}");
     let missing = t.root.path().join("missing-config.toml");
-    let out = Command::new(bin())
-        .current_dir(t.root.path())
+    let out = bin_in(t.root.path())
         .arg("--config")
         .arg(&missing)
         .args(["ask", "x"])

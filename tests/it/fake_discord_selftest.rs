@@ -1,4 +1,4 @@
-//! Self-tests of the fake Discord in `tests/support/fake_discord.rs`: a plain serenity 0.12 client
+//! Self-tests of the fake Discord (`crates/fake-discord`): a plain serenity 0.12 client
 //! connects to it and answers slash commands, through gateway faults; and every payload the fake
 //! builds or returns is checked against serenity's own model types.
 

@@ -13,13 +13,7 @@ const SEED_QUESTION: &str = "Pourquoi Microsoft a-t-il suspendu des services Azu
 
 /// Sends `/ask` and returns (interaction id, token).
 async fn send_ask(d: &FakeDiscord) -> (u64, String) {
-    let (id, token, payload) = d.slash_command(
-        "ask",
-        json!([{"name": "question", "type": 3, "value": SEED_QUESTION}]),
-        TEST_USER_ID,
-        "fr",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, token, payload) = d.ask(SEED_QUESTION).locale("fr").build();
     d.send_interaction(payload).await;
     (id, token)
 }

@@ -17,12 +17,11 @@ use coverage_bot::text::strip_controls;
 use coverage_bot::{Library, SearchResult};
 use fake_discord::{DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
 use proptest::prelude::*;
-use serde_json::json;
 
 /// Generated cases per property; four properties make 10,000 queries.
 const CASES: u32 = 2500;
 
-/// One library over the bundled corpus, shared by every test of this binary.
+/// One library over the bundled corpus, shared by every test of this module.
 fn library() -> &'static Library {
     static LIBRARY: OnceLock<Library> = OnceLock::new();
     LIBRARY.get_or_init(|| {
@@ -553,26 +552,19 @@ async fn hostile_questions_through_the_bot() {
                 DEFAULT_MEMBER_PERMISSIONS,
             )
         } else {
-            d.slash_command(
-                "ask",
-                json!([{"name": "question", "type": 3, "value": question}]),
-                TEST_USER_ID,
-                if i % 2 == 0 { "fr" } else { "en-US" },
-                DEFAULT_MEMBER_PERMISSIONS,
-            )
+            d.ask(question)
+                .locale(if i % 2 == 0 { "fr" } else { "en-US" })
+                .build()
         };
         let response = h.interact(payload, id).await;
         assert!(response.is_success(), "{question:?}: {}", response.status);
         answered += 1;
     }
     // The bot still answers a plain question afterwards.
-    let (id, _, payload) = d.slash_command(
-        "ask",
-        json!([{"name": "question", "type": 3, "value": "Pourquoi Microsoft a-t-il suspendu des services Azure ?"}]),
-        TEST_USER_ID,
-        "fr",
-        DEFAULT_MEMBER_PERMISSIONS,
-    );
+    let (id, _, payload) = d
+        .ask("Pourquoi Microsoft a-t-il suspendu des services Azure ?")
+        .locale("fr")
+        .build();
     let response = h.interact(payload, id).await;
     assert!(text_of(response.message_body().unwrap()).contains('¶'));
     let checked = assert_all_messages_ok(d);

@@ -4,12 +4,12 @@
 //! reindex never fail and move from the old generation to the new one atomically.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::support::fixtures::{bin, write_synthetic_corpus, TempCorpus};
+use crate::support::fixtures::{cli_command, write_synthetic_corpus, TempCorpus};
 use coverage_bot::{Library, OpenOutcome, ReindexOutcome};
 
 const QUESTIONS: &[&str] = &[
@@ -158,14 +158,8 @@ fn a_reindex_killed_mid_way_leaves_an_index_that_opens() {
     let mut kills = 0;
     for delay_ms in [0u64, 50, 200, 600, 1500] {
         let before = std::fs::read_to_string(index_dir.join("CURRENT")).unwrap();
-        let mut child = Command::new(bin())
-            .current_dir(cwd.path())
-            .arg("--corpus")
-            .arg(t.corpus())
-            .arg("--data")
-            .arg(&index_dir)
+        let mut child = cli_command(cwd.path(), &t.corpus(), &index_dir)
             .args(["index", "--rebuild"])
-            .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -5,14 +5,7 @@ use std::path::Path;
 
 use coverage_bot::{Config, Library, OpenOutcome, ReindexOutcome};
 
-fn copy_corpus(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
+use crate::support::fixtures::copy_repo_corpus;
 
 fn config(root: &Path) -> Config {
     let mut config = Config::default();
@@ -24,7 +17,7 @@ fn config(root: &Path) -> Config {
 #[test]
 fn the_index_is_reused_then_rebuilt_when_the_corpus_or_the_analyzer_changes() {
     let root = tempfile::tempdir().unwrap();
-    copy_corpus(&root.path().join("corpus"));
+    copy_repo_corpus(&root.path().join("corpus"));
     let (library, outcome) = Library::open(config(root.path())).unwrap();
     assert!(matches!(outcome, OpenOutcome::Built { .. }));
     let before = library.search("Westminster", 1).unwrap();
@@ -93,7 +86,7 @@ fn other_languages_work_by_configuration() {
 fn unusable_files_are_skipped_with_reasons_and_the_rest_is_served() {
     let root = tempfile::tempdir().unwrap();
     let corpus = root.path().join("corpus");
-    copy_corpus(&corpus);
+    copy_repo_corpus(&corpus);
     std::fs::write(corpus.join("latin1.txt"), [b'T', b'i', 0xe9, 0xe9, b'\n']).unwrap();
     std::fs::write(corpus.join("empty.txt"), "").unwrap();
     std::fs::write(corpus.join("image.txt"), [0u8, 1, 2, 3, 0, 255]).unwrap();

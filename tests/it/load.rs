@@ -4,7 +4,7 @@
 //!
 //! The long soak (`soak_*`, ignored by default) runs for minutes with gateway faults and
 //! reindexes mixed in:
-//! `SOAK_INTERACTIONS=20000 cargo test --release --test load -- --ignored soak --nocapture`.
+//! `SOAK_INTERACTIONS=20000 cargo test --release --test it -- --ignored soak --nocapture`.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -29,13 +29,7 @@ fn workload(d: &FakeDiscord, n: usize) -> (u64, String, Value) {
     let user = 1_180_000_000_000_001_000 + (n % 50) as u64;
     let locale = if n.is_multiple_of(2) { "fr" } else { "en-US" };
     match n % 10 {
-        0..=5 => d.slash_command(
-            "ask",
-            json!([{"name": "question", "type": 3, "value": QUESTIONS[n % QUESTIONS.len()]}]),
-            user,
-            locale,
-            DEFAULT_MEMBER_PERMISSIONS,
-        ),
+        0..=5 => d.ask(QUESTIONS[n % QUESTIONS.len()]).user(user).locale(locale).build(),
         6 => d.message_context(
             "Find sources",
             "Microsoft aurait transmis des e-mails aux autorités britanniques",
@@ -160,13 +154,10 @@ async fn the_cooldown_holds_under_load() {
                     DEFAULT_MEMBER_PERMISSIONS,
                 )
             } else {
-                d.slash_command(
-                    "ask",
-                    json!([{"name": "question", "type": 3, "value": QUESTIONS[round % 3]}]),
-                    *user,
-                    "en-US",
-                    DEFAULT_MEMBER_PERMISSIONS,
-                )
+                d.ask(QUESTIONS[round % 3])
+                    .user(*user)
+                    .locale("en-US")
+                    .build()
             };
             d.send_interaction(payload).await;
             sent.push((*user, if find { "find" } else { "ask" }, id));

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::fixtures::{bin, TempCorpus};
+use crate::support::fixtures::{cli_command, TempCorpus};
 use fake_discord::{FakeDiscord, DEFAULT_MEMBER_PERMISSIONS, TEST_USER_ID};
 use serde_json::json;
 
@@ -48,12 +48,7 @@ async fn the_token_never_appears_in_trace_logs_from_start_to_shutdown() {
     let cwd = tempfile::tempdir().unwrap();
     let out_path = cwd.path().join("stdout.log");
     let err_path = cwd.path().join("stderr.log");
-    let mut child = Command::new(bin())
-        .current_dir(cwd.path())
-        .arg("--corpus")
-        .arg(t.corpus())
-        .arg("--data")
-        .arg(t.data())
+    let mut child = cli_command(cwd.path(), &t.corpus(), &t.data())
         .arg("serve")
         .env("DISCORD_TOKEN", CANARY_TOKEN)
         .env("DISCORD_PROXY_URL", d.proxy_url())
@@ -74,15 +69,7 @@ async fn the_token_never_appears_in_trace_logs_from_start_to_shutdown() {
         .wait_commands_registered(Duration::from_secs(20))
         .await
         .is_some());
-    let ask = |question: &str| {
-        d.slash_command(
-            "ask",
-            json!([{"name": "question", "type": 3, "value": question}]),
-            TEST_USER_ID,
-            "en-US",
-            DEFAULT_MEMBER_PERMISSIONS,
-        )
-    };
+    let ask = |question: &str| d.ask(question).locale("en-US").build();
     // A normal answer.
     let (id, _, payload) = ask("Pourquoi Microsoft a-t-il suspendu des services Azure ?");
     d.send_interaction(payload).await;
@@ -242,16 +229,8 @@ fn a_missing_or_empty_token_exits_with_code_2_and_points_to_env_example() {
     let cwd = tempfile::tempdir().unwrap();
     let t = TempCorpus::new();
     for token in [None, Some(""), Some("   "), Some("abc def")] {
-        let mut command = Command::new(bin());
-        command
-            .current_dir(cwd.path())
-            .arg("--corpus")
-            .arg(t.corpus())
-            .arg("--data")
-            .arg(t.data())
-            .arg("serve")
-            .env_remove("DISCORD_TOKEN")
-            .env_remove("RUST_LOG");
+        let mut command = cli_command(cwd.path(), &t.corpus(), &t.data());
+        command.arg("serve");
         if let Some(token) = token {
             command.env("DISCORD_TOKEN", token);
         }

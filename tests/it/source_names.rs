@@ -239,13 +239,7 @@ async fn the_bot_never_sends_the_canary() {
         h.interact(payload, id).await;
     }
     for question in [CANARY, "trésor zorblax du canari"] {
-        let (id, _, payload) = d.slash_command(
-            "ask",
-            json!([{"name": "question", "type": 3, "value": question}]),
-            TEST_USER_ID,
-            "fr",
-            DEFAULT_MEMBER_PERMISSIONS,
-        );
+        let (id, _, payload) = d.ask(question).locale("fr").build();
         h.interact(payload, id).await;
     }
     for command in ["sources", "status"] {

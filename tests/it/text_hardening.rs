@@ -2,43 +2,10 @@
 //! questions, terminal escapes in corpus text, boilerplate patterns that cost real sentences, and
 //! patterns that would remove everything. Each test builds its own corpus in a temp folder.
 
-use std::path::PathBuf;
-
 use crate::support::fixtures::{run_cli, TempCorpus};
 use crate::support::harness::test_config;
 use coverage_bot::search::Abstention;
 use coverage_bot::Library;
-
-/// A temp folder with `corpus/` holding the given files and an empty `data/`.
-struct Corpus {
-    root: tempfile::TempDir,
-}
-
-impl Corpus {
-    fn with(files: &[(&str, &str)]) -> Corpus {
-        let root = tempfile::tempdir().expect("tempdir");
-        let corpus = root.path().join("corpus");
-        std::fs::create_dir_all(&corpus).expect("corpus folder");
-        for (name, text) in files {
-            std::fs::write(corpus.join(name), text).expect("write article");
-        }
-        Corpus { root }
-    }
-
-    fn corpus(&self) -> PathBuf {
-        self.root.path().join("corpus")
-    }
-
-    fn data(&self) -> PathBuf {
-        self.root.path().join("data")
-    }
-
-    fn open(&self) -> Library {
-        Library::open(test_config(&self.corpus(), &self.data()))
-            .expect("library opens")
-            .0
-    }
-}
 
 const FILLER: &str = "Le marché du vin\n\nLes viticulteurs du Bordelais attendent une \
     récolte moyenne cette année, après un printemps pluvieux et un été sec.\n\nLes prix des \
@@ -51,7 +18,7 @@ fn quotes_stay_within_the_limit_when_whitespace_separates_sentences() {
         "Le rapport minier\n\nLe ministère publie un rapport sur les mines.{gap}Le rapport \
          chiffre le budget des mines.{gap}La suite paraîtra en juin.\n"
     );
-    let corpus = Corpus::with(&[("mines.txt", &article), ("vin.txt", FILLER)]);
+    let corpus = TempCorpus::with_files(&[("mines.txt", &article), ("vin.txt", FILLER)]);
     let result = corpus
         .open()
         .search("rapport budget mines ministère", 3)
@@ -67,7 +34,7 @@ fn an_nfd_article_answers_accented_and_plain_questions_with_highlights_on_its_by
     let nfd = "Activite\u{301} minie\u{300}re en Guyane\n\nLa socie\u{301}te\u{301} a \
                de\u{301}clare\u{301} une activite\u{301} minie\u{300}re record en Guyane, selon le \
                rapport publie\u{301} jeudi.\n";
-    let corpus = Corpus::with(&[("guyane.txt", nfd), ("vin.txt", FILLER)]);
+    let corpus = TempCorpus::with_files(&[("guyane.txt", nfd), ("vin.txt", FILLER)]);
     let library = corpus.open();
     for question in ["activité minière", "activite miniere"] {
         let result = library.search(question, 3).expect("search");
@@ -113,7 +80,7 @@ fn cli_output_never_carries_escape_sequences_from_the_corpus() {
     let article = "Le titre \u{1b}]0;pwned\u{7} piégé \u{1b}[2J\n\nLe zorblax \u{1b}[2J a été \
                    découvert \u{9b}31m par les chercheurs du laboratoire, selon le communiqué \
                    \u{1b}]0;pwned\u{7} publié jeudi.\r\nLa suite du texte suit ici.\n";
-    let corpus = Corpus::with(&[("piege.txt", article), ("vin.txt", FILLER)]);
+    let corpus = TempCorpus::with_files(&[("piege.txt", article), ("vin.txt", FILLER)]);
     let cwd = corpus.root.path();
     for args in [
         vec!["sources"],
@@ -145,7 +112,7 @@ fn sentences_mentioning_furniture_words_can_be_quoted() {
                    lancé une newsletter consacrée au climat en 2019.\n\nLe gouvernement \
                    présentera le texte au Parlement à l'automne, après une longue concertation \
                    avec les syndicats et le patronat.\n";
-    let corpus = Corpus::with(&[("sondage.txt", article), ("vin.txt", FILLER)]);
+    let corpus = TempCorpus::with_files(&[("sondage.txt", article), ("vin.txt", FILLER)]);
     let library = corpus.open();
     let result = library
         .search("sondage Ipsos électeurs réforme", 3)
@@ -166,7 +133,7 @@ fn sentences_mentioning_furniture_words_can_be_quoted() {
 
 #[test]
 fn a_pattern_that_matches_everything_is_refused_by_name() {
-    let corpus = Corpus::with(&[("vin.txt", FILLER)]);
+    let corpus = TempCorpus::with_files(&[("vin.txt", FILLER)]);
     for bad in ["", "."] {
         let mut config = test_config(&corpus.corpus(), &corpus.data());
         config.boilerplate.extra_patterns = vec![bad.to_string()];

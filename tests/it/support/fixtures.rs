@@ -29,15 +29,19 @@ impl TempCorpus {
     /// A copy of the bundled corpus with the canary beside it.
     pub fn new() -> TempCorpus {
         let root = tempfile::tempdir().expect("tempdir");
-        let corpus = root.path().join("corpus");
-        std::fs::create_dir_all(&corpus).unwrap();
-        for entry in std::fs::read_dir(super::harness::repo_corpus()).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_file() {
-                std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
-            }
-        }
+        copy_repo_corpus(&root.path().join("corpus"));
         std::fs::write(root.path().join("secret.txt"), canary_article()).unwrap();
+        TempCorpus { root }
+    }
+
+    /// A corpus holding only `files` (name, text), and no canary.
+    pub fn with_files(files: &[(&str, &str)]) -> TempCorpus {
+        let root = tempfile::tempdir().expect("tempdir");
+        let corpus = root.path().join("corpus");
+        std::fs::create_dir_all(&corpus).expect("corpus folder");
+        for (name, text) in files {
+            std::fs::write(corpus.join(name), text).expect("write article");
+        }
         TempCorpus { root }
     }
 
@@ -67,9 +71,31 @@ impl TempCorpus {
     }
 }
 
+/// Copies the bundled corpus's files into `dest` (created).
+pub fn copy_repo_corpus(dest: &Path) {
+    std::fs::create_dir_all(dest).unwrap();
+    for entry in std::fs::read_dir(super::harness::repo_corpus()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), dest.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 /// The built `coverage-bot` binary.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_coverage-bot"))
+}
+
+/// The binary run from `cwd` (so no config or `.env` of another folder is picked up), with no
+/// token and no log filter from the environment.
+pub fn bin_in(cwd: &Path) -> Command {
+    let mut command = Command::new(bin());
+    command
+        .current_dir(cwd)
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("RUST_LOG");
+    command
 }
 
 /// The CLI over a corpus and data folder, from `cwd` (so no config or `.env` of the repository is
