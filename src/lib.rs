@@ -5,7 +5,6 @@
 
 pub mod analysis;
 pub mod answer_type;
-pub mod bench;
 pub mod bot;
 pub mod build;
 pub mod cite;
@@ -26,7 +25,6 @@ pub mod render;
 pub mod search;
 pub mod sentence;
 pub mod source;
-pub mod synth;
 pub mod text;
 
 pub use config::Config;

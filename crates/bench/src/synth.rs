@@ -1,4 +1,4 @@
-//! Synthetic corpora for benchmarks: `coverage-bot gen-corpus --articles N --out DIR --seed S`.
+//! Synthetic corpora for benchmarks: `coverage-bench gen-corpus --articles N --out DIR --seed S`.
 //!
 //! Articles are recombined from the sentences of the seed corpus (its own paragraphs, boilerplate
 //! removed). Each article:
@@ -19,10 +19,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::clean::Cleaner;
-use crate::corpus::{list_corpus, read_article};
-use crate::error::CoreError;
-use crate::sentence::split_sentences;
+use coverage_bot::clean::Cleaner;
+use coverage_bot::corpus::{list_corpus, read_article};
+use coverage_bot::error::CoreError;
+use coverage_bot::sentence::split_sentences;
 
 /// Why a corpus could not be generated.
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +132,7 @@ pub struct SeedMaterial {
     headlines: Vec<Template>,
 }
 
+#[cfg(test)]
 impl SeedMaterial {
     /// Number of seed sentences.
     pub fn sentences(&self) -> usize {
@@ -469,7 +470,7 @@ mod tests {
     use super::*;
 
     fn seed_dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus")
     }
 
     #[test]
