@@ -1,6 +1,7 @@
 //! End-to-end tests: the real bot, connected to the in-process fake Discord on 127.0.0.1,
 //! driven through interactions. Assertions are on the recorded HTTP bodies.
 
+use fake_discord::protocol::callback;
 use std::time::Duration;
 
 use crate::support::harness::{assert_all_messages_ok, button_ids, is_ephemeral, text_of, Harness};
@@ -66,7 +67,10 @@ async fn ask_quotes_the_right_article_then_posts_publicly_and_pages() {
     let d = &h.discord;
     let (id, token, payload) = h.discord.ask(SEED_QUESTION).results(1).locale("fr").build();
     let response = h.interact(payload, id).await;
-    assert_eq!(response.callback_type(), Some(4));
+    assert_eq!(
+        response.callback_type(),
+        Some(callback::CHANNEL_MESSAGE_WITH_SOURCE)
+    );
     let body = response.message_body().unwrap().clone();
     assert!(
         is_ephemeral(&body),
@@ -99,7 +103,7 @@ async fn ask_quotes_the_right_article_then_posts_publicly_and_pages() {
     let original = d.original_message(&token).unwrap();
     let (more_id, _, click) = d.component(&more, original.clone(), TEST_USER_ID, "fr");
     let paged = h.interact(click, more_id).await;
-    assert_eq!(paged.callback_type(), Some(7));
+    assert_eq!(paged.callback_type(), Some(callback::UPDATE_MESSAGE));
     let paged_text = text_of(paged.message_body().unwrap());
     assert!(
         paged_text.contains("**2.**"),
@@ -110,7 +114,7 @@ async fn ask_quotes_the_right_article_then_posts_publicly_and_pages() {
     let original = d.original_message(&token).unwrap();
     let (post_id, post_token, click) = d.component(&post, original, TEST_USER_ID, "fr");
     let update = h.interact(click, post_id).await;
-    assert_eq!(update.callback_type(), Some(7));
+    assert_eq!(update.callback_type(), Some(callback::UPDATE_MESSAGE));
     let disabled = button_ids(update.message_body().unwrap())
         .into_iter()
         .find(|(id, _)| id.starts_with("cb:pub:"))
@@ -187,7 +191,10 @@ async fn source_autocomplete_card_paragraph_and_refusals() {
         "fr",
     );
     let response = h.interact(payload, id).await;
-    assert_eq!(response.callback_type(), Some(8));
+    assert_eq!(
+        response.callback_type(),
+        Some(callback::APPLICATION_COMMAND_AUTOCOMPLETE_RESULT)
+    );
     let choices = response.body["data"]["choices"].as_array().unwrap().clone();
     assert!(!choices.is_empty() && choices.len() <= 25);
     assert!(
@@ -290,7 +297,10 @@ async fn find_sources_status_sources_and_reindex_permissions() {
     assert!(next.1, "one page only: next is disabled");
     let original = d.original_message(&token).unwrap();
     let (id, _, click) = d.component("cb:src:0", original, TEST_USER_ID, "en-US");
-    assert_eq!(h.interact(click, id).await.callback_type(), Some(7));
+    assert_eq!(
+        h.interact(click, id).await.callback_type(),
+        Some(callback::UPDATE_MESSAGE)
+    );
 
     // Without Manage Server: refused, ephemerally, and nothing is rebuilt.
     let before = h.library.status().built_at_unix;
@@ -318,7 +328,10 @@ async fn find_sources_status_sources_and_reindex_permissions() {
         "en-US",
         DEFAULT_MEMBER_PERMISSIONS | PERM_MANAGE_GUILD,
     );
-    assert_eq!(h.interact(payload, id).await.callback_type(), Some(5));
+    assert_eq!(
+        h.interact(payload, id).await.callback_type(),
+        Some(callback::DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE)
+    );
     let done = d
         .wait_for_request(
             |r| {

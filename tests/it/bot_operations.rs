@@ -1,5 +1,6 @@
 //! Operating the bot: a rejected token, cooldowns, the channel allow-list and the corpus watch.
 
+use fake_discord::protocol::callback;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -140,7 +141,7 @@ async fn buttons_expire_cleanly() {
         "en-US",
     );
     let response = h.interact(click, click_id).await;
-    assert_eq!(response.callback_type(), Some(7));
+    assert_eq!(response.callback_type(), Some(callback::UPDATE_MESSAGE));
     let updated = response.message_body().unwrap();
     assert!(text_of(updated).contains("expired"), "{}", text_of(updated));
     assert!(crate::support::harness::button_ids(updated).is_empty());

@@ -2,6 +2,7 @@
 //! connects to it and answers slash commands, through gateway faults; and every payload the fake
 //! builds or returns is checked against serenity's own model types.
 
+use fake_discord::protocol::{callback, message_flags};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,7 +117,10 @@ async fn ping(fake: &FakeDiscord) -> RecordedRequest {
         "callback answered {}: {:?}",
         cb.status, cb.response
     );
-    assert_eq!(cb.callback_type(), Some(4));
+    assert_eq!(
+        cb.callback_type(),
+        Some(callback::CHANNEL_MESSAGE_WITH_SOURCE)
+    );
     assert_eq!(cb.content(), Some("pong"));
     assert_eq!(cb.interaction_token(), Some(token.as_str()));
     assert_eq!(fake.messages_for(&token).len(), 1);
@@ -541,7 +545,9 @@ async fn edits_followups_files_and_limits() {
     assert_eq!(filled.content, "answer with quotes");
     assert_eq!(filled.embeds.len(), 1);
     assert_eq!(filled.components.len(), 1);
-    assert!(filled.flags.is_some_and(|f| f.bits() & 64 != 0));
+    assert!(filled
+        .flags
+        .is_some_and(|f| f.bits() & message_flags::EPHEMERAL != 0));
 
     // A second followup with a file is a new message with an attachment.
     let second = CreateInteractionResponseFollowup::new()
@@ -801,7 +807,10 @@ async fn poise_bot_end_to_end() {
         .wait_for_response(id, TIMEOUT)
         .await
         .expect("autocomplete answered");
-    assert_eq!((cb.status, cb.callback_type()), (204, Some(8)));
+    assert_eq!(
+        (cb.status, cb.callback_type()),
+        (204, Some(callback::APPLICATION_COMMAND_AUTOCOMPLETE_RESULT))
+    );
     assert_eq!(cb.body["data"]["choices"].as_array().map(Vec::len), Some(3));
 
     // Slash command with options, then a click on its button.
@@ -826,7 +835,10 @@ async fn poise_bot_end_to_end() {
         .wait_for_response(cid, TIMEOUT)
         .await
         .expect("click answered");
-    assert_eq!((cb.status, cb.callback_type()), (204, Some(7)));
+    assert_eq!(
+        (cb.status, cb.callback_type()),
+        (204, Some(callback::UPDATE_MESSAGE))
+    );
     assert_eq!(
         fake.original_message(&ctoken).unwrap()["content"],
         "page for more:2"

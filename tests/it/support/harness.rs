@@ -1,6 +1,7 @@
 //! Starts the real bot (library + `coverage_bot::bot::run`) against the in-process fake Discord,
 //! and checks recorded bodies against Discord's limits.
 
+use fake_discord::protocol::{callback, message_flags};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,7 +138,9 @@ fn chars(v: &Value) -> usize {
 pub fn message_of(request: &RecordedRequest) -> Option<Value> {
     if request.is_callback() {
         match request.callback_type() {
-            Some(4) | Some(7) => request.message_body().cloned(),
+            Some(callback::CHANNEL_MESSAGE_WITH_SOURCE | callback::UPDATE_MESSAGE) => {
+                request.message_body().cloned()
+            }
             _ => None,
         }
     } else if request.is_webhook() && (request.method == "POST" || request.method == "PATCH") {
@@ -217,7 +220,7 @@ pub fn assert_message_ok(request: &RecordedRequest, body: &Value) {
 pub fn assert_all_messages_ok(discord: &FakeDiscord) -> usize {
     let mut checked = 0;
     for request in discord.requests() {
-        if request.callback_type() == Some(8) {
+        if request.callback_type() == Some(callback::APPLICATION_COMMAND_AUTOCOMPLETE_RESULT) {
             let choices = request.body["data"]["choices"]
                 .as_array()
                 .cloned()
@@ -260,7 +263,10 @@ pub fn text_of(body: &Value) -> String {
 
 /// Whether the body is ephemeral (flag 64).
 pub fn is_ephemeral(body: &Value) -> bool {
-    body["flags"].as_u64().map(|f| f & 64 != 0).unwrap_or(false)
+    body["flags"]
+        .as_u64()
+        .map(|f| f & message_flags::EPHEMERAL != 0)
+        .unwrap_or(false)
 }
 
 /// Custom ids of the buttons in a message body.
