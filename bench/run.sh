@@ -6,7 +6,8 @@
 # Environment: BENCH_SIZES (default "seed 10k 100k"), PEER_SIZES (sizes that also run the Python
 # peer; default "seed 10k 100k"), ROUNDS (passes over the query mix; default 20).
 # Generated corpora and indexes go to bench/out/ (git-ignored). Nothing here uses the network
-# except pip installing the peer's packages into bench/.venv on the first run.
+# except pip installing the peer's packages into bench/.venv on the first run. The steps are
+# `coverage-bench` subcommands (crates/bench); `cold` and `serve` run `coverage-bot`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,12 +16,11 @@ PEER_SIZES=${PEER_SIZES:-"seed 10k 100k"}
 ROUNDS=${ROUNDS:-20}
 OUT=bench/out
 RESULTS=$OUT/results
-BIN=target/release/coverage-bot
+TARGET=${CARGO_TARGET_DIR:-target}
+BENCH=$TARGET/release/coverage-bench
 
 echo "== release build"
-cargo build --release --locked --quiet
-cargo test --release --locked --no-run --test bench_serve --quiet 2>/dev/null || \
-  cargo test --release --locked --no-run --test bench_serve
+cargo build --release --locked --quiet -p coverage-bot -p coverage-bench
 
 if [ ! -x bench/.venv/bin/python ]; then
   echo "== Python peer venv"
@@ -49,28 +49,27 @@ for size in $SIZES; do
     if [ ! -d "$corpus" ] || [ "$(find "$corpus" -maxdepth 1 -name '*.txt' | wc -l)" -ne "$n" ]; then
       rm -rf "$corpus"
       echo "== gen-corpus $size"
-      $BIN gen-corpus --articles "$n" --out "$corpus" --seed 42
+      $BENCH gen-corpus --articles "$n" --out "$corpus" --seed 42
     fi
   fi
   data=$OUT/data-$size
   rm -rf "$data"
   sync
   echo "== build $size"
-  $BIN --corpus "$corpus" --data "$data" bench build --label "$size" --out "$RESULTS/build-$size.json" >/dev/null
+  $BENCH --corpus "$corpus" --data "$data" build --label "$size" --out "$RESULTS/build-$size.json" >/dev/null
 
   peer=()
   case " $PEER_SIZES " in *" $size "*) peer=(--peer-python bench/.venv/bin/python) ;; esac
   echo "== query $size"
-  $BIN --corpus "$corpus" --data "$data" bench query --label "$size" --rounds "$ROUNDS" \
+  $BENCH --corpus "$corpus" --data "$data" query --label "$size" --rounds "$ROUNDS" \
     "${peer[@]}" --out "$RESULTS/query-$size.json" >/dev/null
 
   echo "== cold ask $size"
-  $BIN --corpus "$corpus" --data "$data" bench cold --label "$size" --out "$RESULTS/cold-$size.json" >/dev/null
+  $BENCH --corpus "$corpus" --data "$data" cold --label "$size" --out "$RESULTS/cold-$size.json" >/dev/null
 
   echo "== serve $size"
-  BENCH_CORPUS="$corpus" BENCH_DATA="$data" BENCH_LABEL="$size" BENCH_OUT="$RESULTS/serve-$size.json" \
-    cargo test --release --locked --quiet --test bench_serve -- --ignored --nocapture >/dev/null
+  $BENCH --corpus "$corpus" --data "$data" serve --label "$size" --out "$RESULTS/serve-$size.json" >/dev/null
 done
 
-$BIN bench report --results "$RESULTS" --out BENCHMARKS.md >/dev/null
+$BENCH report --results "$RESULTS" --out BENCHMARKS.md >/dev/null
 echo "== wrote BENCHMARKS.md"

@@ -5,7 +5,6 @@
 
 pub mod analysis;
 pub(crate) mod answer_type;
-pub mod bench;
 pub mod bot;
 pub(crate) mod build;
 pub mod cite;
@@ -29,7 +28,6 @@ pub mod search;
 pub mod sentence;
 pub mod source;
 pub mod span;
-pub mod synth;
 pub mod text;
 
 // The library's API: what the CLI, the bot and the tests use.

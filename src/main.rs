@@ -84,20 +84,6 @@ enum Command {
     },
     /// Run the Discord bot (needs DISCORD_TOKEN in the environment or .env).
     Serve,
-    /// Write a synthetic French corpus built from the seed articles (for benchmarks).
-    GenCorpus {
-        /// Number of articles.
-        #[arg(long)]
-        articles: usize,
-        /// Output folder (created; must be empty or missing).
-        #[arg(long)]
-        out: PathBuf,
-        /// Random seed: the same seed gives the same corpus.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-    },
-    /// Run the benchmarks and print a Markdown table (see bench/run.sh for the full report).
-    Bench(coverage_bot::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -183,21 +169,6 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
-    if let Command::GenCorpus {
-        articles,
-        out,
-        seed,
-    } = &cli.command
-    {
-        let written =
-            coverage_bot::synth::generate_corpus(&config.corpus.dir, *articles, out, *seed)?;
-        println!("wrote {written} articles to {}", out.display());
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Command::Bench(args) = &cli.command {
-        print!("{}", coverage_bot::bench::run(&config, args)?);
-        return Ok(ExitCode::SUCCESS);
-    }
     if let Command::Serve = cli.command {
         let _ = dotenvy::dotenv();
         coverage_bot::bot::serve_blocking(config)?;
@@ -230,7 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             top,
             json,
         } => eval(&library, &questions, top.max(1), json),
-        Command::Serve | Command::GenCorpus { .. } | Command::Bench(_) => Ok(ExitCode::SUCCESS),
+        Command::Serve => Ok(ExitCode::SUCCESS),
     }
 }
 
