@@ -55,127 +55,8 @@ pub(crate) fn validate_message(
     }
     let mut errors = Map::new();
     check_len(&mut errors, body.get("content"), 2000, "content");
-    let embeds = body
-        .get("embeds")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if embeds.len() > 10 {
-        push_error(
-            &mut errors,
-            "embeds",
-            "BASE_TYPE_MAX_LENGTH",
-            "Must be 10 or fewer in length.",
-        );
-    }
-    let mut total = 0;
-    for (i, e) in embeds.iter().enumerate() {
-        let p = format!("embeds.{i}");
-        check_len(&mut errors, e.get("title"), 256, &format!("{p}.title"));
-        check_len(
-            &mut errors,
-            e.get("description"),
-            4096,
-            &format!("{p}.description"),
-        );
-        check_len(
-            &mut errors,
-            e.pointer("/footer/text"),
-            2048,
-            &format!("{p}.footer.text"),
-        );
-        check_len(
-            &mut errors,
-            e.pointer("/author/name"),
-            256,
-            &format!("{p}.author.name"),
-        );
-        total += chars(e.get("title"))
-            + chars(e.get("description"))
-            + chars(e.pointer("/footer/text"))
-            + chars(e.pointer("/author/name"));
-        let fields = e
-            .get("fields")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if fields.len() > 25 {
-            push_error(
-                &mut errors,
-                &format!("{p}.fields"),
-                "BASE_TYPE_MAX_LENGTH",
-                "Must be 25 or fewer in length.",
-            );
-        }
-        for (j, f) in fields.iter().enumerate() {
-            let fp = format!("{p}.fields.{j}");
-            check_len(&mut errors, f.get("name"), 256, &format!("{fp}.name"));
-            check_len(&mut errors, f.get("value"), 1024, &format!("{fp}.value"));
-            if chars(f.get("name")) == 0 {
-                push_error(
-                    &mut errors,
-                    &format!("{fp}.name"),
-                    "BASE_TYPE_REQUIRED",
-                    "This field is required",
-                );
-            }
-            if chars(f.get("value")) == 0 {
-                push_error(
-                    &mut errors,
-                    &format!("{fp}.value"),
-                    "BASE_TYPE_REQUIRED",
-                    "This field is required",
-                );
-            }
-            total += chars(f.get("name")) + chars(f.get("value"));
-        }
-    }
-    if total > 6000 {
-        push_error(
-            &mut errors,
-            "embeds",
-            "MAX_EMBED_SIZE_EXCEEDED",
-            "Embed size exceeds maximum size of 6000",
-        );
-    }
-    let rows = body
-        .get("components")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if rows.len() > 5 {
-        push_error(
-            &mut errors,
-            "components",
-            "BASE_TYPE_MAX_LENGTH",
-            "Must be 5 or fewer in length.",
-        );
-    }
-    for (i, row) in rows.iter().enumerate() {
-        let comps = row
-            .get("components")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if comps.len() > 5 {
-            push_error(
-                &mut errors,
-                &format!("components.{i}.components"),
-                "BASE_TYPE_MAX_LENGTH",
-                "Must be 5 or fewer in length.",
-            );
-        }
-        for (j, c) in comps.iter().enumerate() {
-            let cp = format!("components.{i}.components.{j}");
-            check_len(
-                &mut errors,
-                c.get("custom_id"),
-                100,
-                &format!("{cp}.custom_id"),
-            );
-            check_len(&mut errors, c.get("label"), 80, &format!("{cp}.label"));
-        }
-    }
+    check_embeds(&mut errors, body);
+    check_components(&mut errors, body);
     if errors.is_empty() && is_create {
         let has = |k: &str| {
             body.get(k).is_some_and(|v| match v {
@@ -211,6 +92,130 @@ pub(crate) fn validate_message(
         400,
         json!({"message": "Invalid Form Body", "code": error_code::INVALID_FORM_BODY, "errors": errors}),
     ))
+}
+
+/// Embeds: at most 10, per-field limits, 6000 characters in all.
+fn check_embeds(errors: &mut Map<String, Value>, body: &Value) {
+    let embeds = body
+        .get("embeds")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if embeds.len() > 10 {
+        push_error(
+            errors,
+            "embeds",
+            "BASE_TYPE_MAX_LENGTH",
+            "Must be 10 or fewer in length.",
+        );
+    }
+    let mut total = 0;
+    for (i, e) in embeds.iter().enumerate() {
+        let p = format!("embeds.{i}");
+        check_len(errors, e.get("title"), 256, &format!("{p}.title"));
+        check_len(
+            errors,
+            e.get("description"),
+            4096,
+            &format!("{p}.description"),
+        );
+        check_len(
+            errors,
+            e.pointer("/footer/text"),
+            2048,
+            &format!("{p}.footer.text"),
+        );
+        check_len(
+            errors,
+            e.pointer("/author/name"),
+            256,
+            &format!("{p}.author.name"),
+        );
+        total += chars(e.get("title"))
+            + chars(e.get("description"))
+            + chars(e.pointer("/footer/text"))
+            + chars(e.pointer("/author/name"));
+        let fields = e
+            .get("fields")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if fields.len() > 25 {
+            push_error(
+                errors,
+                &format!("{p}.fields"),
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 25 or fewer in length.",
+            );
+        }
+        for (j, f) in fields.iter().enumerate() {
+            let fp = format!("{p}.fields.{j}");
+            check_len(errors, f.get("name"), 256, &format!("{fp}.name"));
+            check_len(errors, f.get("value"), 1024, &format!("{fp}.value"));
+            if chars(f.get("name")) == 0 {
+                push_error(
+                    errors,
+                    &format!("{fp}.name"),
+                    "BASE_TYPE_REQUIRED",
+                    "This field is required",
+                );
+            }
+            if chars(f.get("value")) == 0 {
+                push_error(
+                    errors,
+                    &format!("{fp}.value"),
+                    "BASE_TYPE_REQUIRED",
+                    "This field is required",
+                );
+            }
+            total += chars(f.get("name")) + chars(f.get("value"));
+        }
+    }
+    if total > 6000 {
+        push_error(
+            errors,
+            "embeds",
+            "MAX_EMBED_SIZE_EXCEEDED",
+            "Embed size exceeds maximum size of 6000",
+        );
+    }
+}
+
+/// Components: at most 5 rows of 5, custom ids and labels.
+fn check_components(errors: &mut Map<String, Value>, body: &Value) {
+    let rows = body
+        .get("components")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if rows.len() > 5 {
+        push_error(
+            errors,
+            "components",
+            "BASE_TYPE_MAX_LENGTH",
+            "Must be 5 or fewer in length.",
+        );
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let comps = row
+            .get("components")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if comps.len() > 5 {
+            push_error(
+                errors,
+                &format!("components.{i}.components"),
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 5 or fewer in length.",
+            );
+        }
+        for (j, c) in comps.iter().enumerate() {
+            let cp = format!("components.{i}.components.{j}");
+            check_len(errors, c.get("custom_id"), 100, &format!("{cp}.custom_id"));
+            check_len(errors, c.get("label"), 80, &format!("{cp}.label"));
+        }
+    }
 }
 
 pub(crate) fn validate_choices(st: &FakeState, data: &Value) -> Result<(), Reply> {
