@@ -186,6 +186,26 @@ impl Config {
         Ok(config)
     }
 
+    /// The config a command line asks for: the file it names (which must exist), or the default
+    /// file if present, with the corpus and data folders it gives put over the file's.
+    pub fn for_command_line(
+        file: Option<&Path>,
+        corpus: Option<&Path>,
+        data: Option<&Path>,
+    ) -> Result<Config> {
+        let mut config = match file {
+            Some(path) => Config::load(path, true)?,
+            None => Config::load(Path::new(DEFAULT_CONFIG_PATH), false)?,
+        };
+        if let Some(corpus) = corpus {
+            config.corpus.dir = corpus.to_path_buf();
+        }
+        if let Some(data) = data {
+            config.index.dir = data.to_path_buf();
+        }
+        Ok(config)
+    }
+
     /// Loads the config file. A missing file is an error only when `required` (the user named it).
     pub fn load(path: &Path, required: bool) -> Result<Config> {
         match std::fs::read_to_string(path) {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use coverage_bot::config::{Config, DEFAULT_CONFIG_PATH};
+use coverage_bot::config::Config;
 use coverage_bot::messages::terminal as text;
 use coverage_bot::text::{visible_controls as multi, visible_controls_line as line};
 use coverage_bot::{render, CoreError, IndexCheck, Library, OpenOutcome};
@@ -134,18 +134,11 @@ fn exit_code_for(error: &anyhow::Error) -> ExitCode {
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
-    let (path, required) = match &cli.config {
-        Some(path) => (path.clone(), true),
-        None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
-    };
-    let mut config = Config::load(&path, required)?;
-    if let Some(corpus) = &cli.corpus {
-        config.corpus.dir = corpus.clone();
-    }
-    if let Some(data) = &cli.data {
-        config.index.dir = data.clone();
-    }
-    Ok(config)
+    Ok(Config::for_command_line(
+        cli.config.as_deref(),
+        cli.corpus.as_deref(),
+        cli.data.as_deref(),
+    )?)
 }
 
 /// Parses `A..B` (also `A-B`) into a byte range.

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use coverage_bot::config::{Config, DEFAULT_CONFIG_PATH};
+use coverage_bot::config::Config;
 
 /// Benchmarks of coverage-bot (see bench/run.sh for the full report).
 #[derive(Debug, Parser)]
@@ -143,18 +143,11 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
-    let (path, required) = match &cli.config {
-        Some(path) => (path.clone(), true),
-        None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
-    };
-    let mut config = Config::load(&path, required)?;
-    if let Some(corpus) = &cli.corpus {
-        config.corpus.dir = corpus.clone();
-    }
-    if let Some(data) = &cli.data {
-        config.index.dir = data.clone();
-    }
-    Ok(config)
+    Ok(Config::for_command_line(
+        cli.config.as_deref(),
+        cli.corpus.as_deref(),
+        cli.data.as_deref(),
+    )?)
 }
 
 /// The `coverage-bot` binary: `explicit`, or the one beside this binary.
