@@ -308,10 +308,8 @@ impl Library {
     /// Bytes `start..end` of a corpus article, with their hash and the paragraph holding them:
     /// how anyone checks a quote's byte range.
     pub fn source_bytes(&self, name: &str, start: usize, end: usize) -> Result<ByteView> {
-        let snapshot = self.snapshot();
         let view = self.source(name, None)?;
-        let meta = crate::source::resolve(&snapshot, name)?;
-        crate::cite::byte_view(&meta.file, &view, start, end)
+        crate::cite::byte_view(&view.article.file, &view, start, end)
     }
 
     /// Articles matching a partial file name or title (autocomplete).

@@ -1,7 +1,7 @@
 //! Quote extraction: one to three whole sentences of a passage that best answer the question,
 //! verbatim, with the matched words located for bold rendering.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use crate::analysis::Analyzers;
 use crate::sentence::split_sentences;
@@ -41,8 +41,8 @@ impl TermMatcher {
     }
 
     /// Matched term indices and matched byte ranges in `text`.
-    pub fn matches(&self, analyzers: &mut Analyzers, text: &str) -> (HashSet<usize>, Vec<Span>) {
-        let mut found = HashSet::new();
+    pub fn matches(&self, analyzers: &mut Analyzers, text: &str) -> (BTreeSet<usize>, Vec<Span>) {
+        let mut found = BTreeSet::new();
         let mut ranges = Vec::new();
         for token in self.matched_tokens(analyzers, text) {
             found.insert(token.term);
@@ -63,7 +63,10 @@ impl TermMatcher {
     }
 
     /// Weight of a set of matched terms.
-    pub fn weight(&self, found: &HashSet<usize>) -> f32 {
+    ///
+    /// The set is ordered so that the float sum is the same on every run: a hash set's order
+    /// changes per process, and rounding then broke ties between sentences differently.
+    pub fn weight(&self, found: &BTreeSet<usize>) -> f32 {
         found.iter().map(|&i| self.terms[i].idf).sum()
     }
 }
@@ -99,7 +102,7 @@ struct ScoredSentence {
     /// that the whitespace between sentences (tabs, NBSP, long runs) counts as the reader sees it.
     char_start: usize,
     char_end: usize,
-    found: HashSet<usize>,
+    found: BTreeSet<usize>,
     ranges: Vec<Span>,
 }
 
@@ -228,10 +231,10 @@ fn grow_window(
 ) -> (usize, usize) {
     let span = |first: usize, last: usize| sentences[last].char_end - sentences[first].char_start;
     let (mut first, mut last) = (anchor, anchor);
-    let mut covered: HashSet<usize> = sentences[anchor].found.clone();
+    let mut covered: BTreeSet<usize> = sentences[anchor].found.clone();
     while last - first < 2 {
         let gain = |i: usize| -> f32 {
-            let new: HashSet<usize> = sentences[i].found.difference(&covered).copied().collect();
+            let new: BTreeSet<usize> = sentences[i].found.difference(&covered).copied().collect();
             matcher.weight(&new)
         };
         let left =
@@ -342,6 +345,27 @@ mod tests {
                 .collect(),
             answer_type: None,
         }
+    }
+
+    #[test]
+    fn a_set_of_terms_weighs_the_same_every_time() {
+        // Summation order matters in f32 here: 2^24 + 1 + 1 is 2^24 one way, 2^24 + 2 another.
+        let m = TermMatcher {
+            terms: [16_777_216.0, 1.0, 1.0, 1.0]
+                .into_iter()
+                .enumerate()
+                .map(|(i, idf)| QueryTerm {
+                    stem: format!("t{i}"),
+                    alt_stems: Vec::new(),
+                    idf,
+                })
+                .collect(),
+            answer_type: None,
+        };
+        let weights: std::collections::HashSet<u32> = (0..200)
+            .map(|_| m.weight(&[3, 1, 0, 2].into_iter().collect()).to_bits())
+            .collect();
+        assert_eq!(weights.len(), 1);
     }
 
     #[test]

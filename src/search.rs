@@ -1,7 +1,7 @@
 //! Search: builds a tantivy query from analyzed tokens (never from user syntax), ranks passages,
 //! decides whether to abstain, and extracts quotes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
@@ -662,11 +662,11 @@ fn ranked_candidates(
     )?;
     let total_weight = prepared.matcher.total_weight().max(f32::EPSILON);
     let mut candidates = Vec::with_capacity(top.len());
-    let mut title_matches: HashMap<String, HashSet<usize>> = HashMap::new();
+    let mut title_matches: HashMap<String, BTreeSet<usize>> = HashMap::new();
     for (score, address) in top {
         let mut candidate = read_candidate(&searcher, snapshot, score, address)?;
         candidate.matched = prepared.matcher.matched_tokens(analyzers, &candidate.text);
-        let mut found: HashSet<usize> = candidate.matched.iter().map(|t| t.term).collect();
+        let mut found: BTreeSet<usize> = candidate.matched.iter().map(|t| t.term).collect();
         // Passages of one article share its title: analyse it once.
         let in_title = title_matches
             .entry(candidate.file.clone())
