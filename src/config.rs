@@ -35,6 +35,39 @@ pub struct Config {
     pub boilerplate: BoilerplateConfig,
     /// Discord bot behaviour.
     pub discord: DiscordConfig,
+    /// Semantic answers (the multilingual encoder).
+    pub semantic: SemanticConfig,
+}
+
+/// When the encoder is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SemanticMode {
+    /// Use the model when it is installed; lexical answers otherwise.
+    Auto,
+    /// Require the model: starting without it is an error.
+    On,
+    /// Never use it.
+    Off,
+}
+
+/// Semantic answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SemanticConfig {
+    /// `auto`, `on` or `off`.
+    pub mode: SemanticMode,
+    /// The model file that `coverage-bot model install` writes.
+    pub model: PathBuf,
+}
+
+impl Default for SemanticConfig {
+    fn default() -> Self {
+        SemanticConfig {
+            mode: SemanticMode::Auto,
+            model: PathBuf::from("data/models").join(crate::semantic::model_file::MODEL_FILE_NAME),
+        }
+    }
 }
 
 /// Where the articles are and which files count.
@@ -115,6 +148,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             boilerplate: BoilerplateConfig::default(),
             discord: DiscordConfig::default(),
+            semantic: SemanticConfig::default(),
         }
     }
 }

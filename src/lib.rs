@@ -25,6 +25,7 @@ pub(crate) mod paths;
 pub(crate) mod quote;
 pub mod render;
 pub mod search;
+pub mod semantic;
 pub mod sentence;
 pub mod source;
 pub mod span;

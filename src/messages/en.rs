@@ -171,6 +171,9 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
     list_hint: "run `coverage-bot sources` to list the articles.",
     index_built: |reason| format!("index built ({reason})"),
     checksums_verified: "checksums verified: every index file is intact",
+    model_installed: |path, sha256| {
+        format!("semantic model installed: {path} (sha256 {sha256}); semantic answers are on")
+    },
     index_status: |s| {
         format!(
             "{} articles, {} passages, {} skipped; built in {} ms; analyzer {}",

@@ -337,6 +337,8 @@ pub struct TerminalText {
     pub byte_range_format: &'static str,
     /// CLI `source --bytes`: one end is not a number.
     pub not_a_byte_offset: fn(text: &str) -> String,
+    /// CLI `model install`: where the model went, and its hash.
+    pub model_installed: fn(path: &str, sha256: &str) -> String,
 }
 
 /// A short age, shared by both locales (the units read the same).

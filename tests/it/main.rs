@@ -19,5 +19,6 @@ mod index_faults;
 mod library;
 mod load;
 mod secrets;
+mod semantic_encoder;
 mod source_names;
 mod text_hardening;

