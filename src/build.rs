@@ -38,6 +38,8 @@ pub struct BuildSettings {
     pub writer_memory_mb: usize,
     /// The boilerplate patterns as written, to name one in a warning.
     pub boilerplate_patterns: Vec<String>,
+    /// SHA-256 of the encoder whose embeddings a generation must hold; `None` without one.
+    pub semantic_model: Option<String>,
 }
 
 impl BuildSettings {
@@ -50,6 +52,7 @@ impl BuildSettings {
             max_passage_chars: config.search.max_passage_chars,
             writer_memory_mb: config.index.writer_memory_mb,
             boilerplate_patterns: config.boilerplate.all_patterns(),
+            semantic_model: None,
         }
     }
 }
@@ -60,6 +63,8 @@ pub struct BuildTools<'a> {
     pub analyzers: &'a Analyzers,
     /// The boilerplate rules.
     pub cleaner: &'a Cleaner,
+    /// The encoder, when passages get embeddings.
+    pub encoder: Option<&'a crate::semantic::Encoder>,
 }
 
 /// Builds a new generation from the corpus and verifies its checksums. Returns `Ok(None)` when
@@ -124,8 +129,10 @@ fn write_generation(
         .clamp(1, 4);
     let memory = settings.writer_memory_mb.max(20 * threads) * 1024 * 1024;
     let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(threads, memory)?;
-    let progress = progress_bar(entries.len() as u64);
+    let progress = progress_bar(entries.len() as u64, "articles");
     let mut collected = Collected::default();
+    // Passage texts in row order, kept only for the encoder.
+    let mut texts: Vec<String> = Vec::new();
     for entry in entries {
         if cancel.load(Ordering::Relaxed) {
             progress.finish_and_clear();
@@ -136,8 +143,12 @@ fn write_generation(
         match read_article(entry, settings.max_file_bytes, tools.cleaner) {
             Ok(article) => {
                 for passage in split_passages(&article, settings.max_passage_chars) {
-                    writer.add_document(passage_document(fields, &passage, &article.text))?;
+                    let row = collected.passages as u64;
+                    writer.add_document(passage_document(fields, &passage, &article.text, row))?;
                     collected.passages += 1;
+                    if tools.encoder.is_some() {
+                        texts.push(passage.span.of(&article.text).to_string());
+                    }
                 }
                 collected.article(entry, article, tools.cleaner);
             }
@@ -147,16 +158,49 @@ fn write_generation(
     progress.finish_and_clear();
     writer.commit()?;
     writer.wait_merging_threads()?;
-    Ok(Some(collected.into_catalog(
-        entries.len(),
-        listing_skipped,
-        settings,
-        tools,
-    )))
+    let mut catalog = collected.into_catalog(entries.len(), listing_skipped, settings, tools);
+    if let Some(encoder) = tools.encoder {
+        match embed_generation(generation, &texts, encoder, settings, cancel)? {
+            Some(computed) => {
+                catalog.semantic_model = Some(encoder.info().sha256.clone());
+                catalog.embedded_passages = computed;
+            }
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(catalog))
+}
+
+/// Embeds the passages into `vectors.bin`, reusing the current generation's vectors of
+/// unchanged passages. Returns how many passages were embedded; `None` when cancelled.
+fn embed_generation(
+    generation: &Path,
+    texts: &[String],
+    encoder: &crate::semantic::Encoder,
+    settings: &BuildSettings,
+    cancel: &AtomicBool,
+) -> Result<Option<usize>> {
+    use crate::semantic::vectors::{PassageVectors, VECTORS_FILE};
+    let previous = crate::generation::current(&settings.data_dir)
+        .and_then(|current| PassageVectors::read(&current.join(VECTORS_FILE)).ok());
+    let progress = progress_bar(texts.len() as u64, "passages embedded");
+    let vectors = crate::semantic::passages::embed_passages(
+        encoder,
+        texts,
+        previous.as_ref(),
+        cancel,
+        &progress,
+    )?;
+    progress.finish_and_clear();
+    let Some(embedded) = vectors else {
+        return Ok(None);
+    };
+    embedded.vectors.write(&generation.join(VECTORS_FILE))?;
+    Ok(Some(embedded.computed))
 }
 
 /// The tantivy document of one passage.
-fn passage_document(fields: Fields, passage: &Passage, text: &str) -> TantivyDocument {
+fn passage_document(fields: Fields, passage: &Passage, text: &str, row: u64) -> TantivyDocument {
     let body = passage.span.of(text);
     doc!(
         fields.file => passage.file.as_str(),
@@ -168,6 +212,7 @@ fn passage_document(fields: Fields, passage: &Passage, text: &str) -> TantivyDoc
         fields.end => passage.span.end as u64,
         fields.hash => passage.hash.as_str(),
         fields.paragraph_hash => passage.paragraph_hash.as_str(),
+        fields.row => row,
     )
 }
 
@@ -230,6 +275,8 @@ impl Collected {
             passages: self.passages,
             files: self.states,
             warnings,
+            semantic_model: None,
+            embedded_passages: 0,
         }
     }
 }
@@ -268,14 +315,14 @@ fn boilerplate_warnings(
 }
 
 /// A progress bar on a terminal; hidden when stderr is not a TTY (CI, systemd, tests).
-fn progress_bar(total: u64) -> indicatif::ProgressBar {
+fn progress_bar(total: u64, unit: &str) -> indicatif::ProgressBar {
     if total < 200 || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "indexing {bar:40} {pos}/{len} articles ({per_sec}, eta {eta})",
-    ) {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "indexing {{bar:40}} {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"
+    )) {
         bar.set_style(style);
     }
     bar

@@ -70,6 +70,10 @@ pub enum CoreError {
         reason: String,
     },
 
+    /// The semantic model could not be loaded or run.
+    #[error("semantic model")]
+    Semantic(#[from] crate::semantic::ModelError),
+
     /// The on-disk index failed; callers rebuild from the corpus.
     #[error("index error")]
     Index(#[from] tantivy::TantivyError),

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, INDEXED, STORED, STRING,
 };
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
 
@@ -23,10 +23,11 @@ use crate::analysis::{Analyzers, EXACT_TOKENIZER, STEMMED_TOKENIZER};
 use crate::corpus::{ArticleMeta, CorpusEntry, SkippedFile};
 use crate::error::{CoreError, Result};
 use crate::generation::{CATALOG_FILE, CURRENT_FILE};
+use crate::semantic::vectors::{PassageVectors, VECTORS_FILE};
 use crate::text::{short_hash, short_hash_bytes};
 
 /// Version of the schema and catalog format.
-pub(crate) const FORMAT_VERSION: u32 = 3;
+pub(crate) const FORMAT_VERSION: u32 = 4;
 
 /// The fields of a passage document.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +50,8 @@ pub struct Fields {
     pub hash: Field,
     /// Hash of the whole paragraph the passage belongs to (what citations show).
     pub paragraph_hash: Field,
+    /// The passage's row in the generation's embedding matrix.
+    pub row: Field,
 }
 
 /// Builds the schema.
@@ -71,6 +74,7 @@ pub fn schema() -> (Schema, Fields) {
         end: builder.add_u64_field("end", STORED),
         hash: builder.add_text_field("hash", STRING | STORED),
         paragraph_hash: builder.add_text_field("paragraph_hash", STRING | STORED),
+        row: builder.add_u64_field("row", INDEXED | STORED),
     };
     (builder.build(), fields)
 }
@@ -113,6 +117,13 @@ pub struct Catalog {
     /// removes most of the corpus).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// SHA-256 of the model whose passage embeddings this generation holds; none when it was
+    /// built without semantic answers.
+    #[serde(default)]
+    pub semantic_model: Option<String>,
+    /// Passages this build embedded; the others reused the previous generation's vectors.
+    #[serde(default)]
+    pub embedded_passages: usize,
 }
 
 /// An opened generation: everything a search needs.
@@ -129,6 +140,8 @@ pub struct Snapshot {
     pub dir: PathBuf,
     /// Article position in `catalog.articles` by file name.
     pub by_file: HashMap<String, usize>,
+    /// The passage embeddings, when the generation was built with the encoder.
+    pub vectors: Option<PassageVectors>,
 }
 
 impl Snapshot {
@@ -246,6 +259,20 @@ pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snaps
     };
     let (_, fields) = schema();
     probe(&reader, fields, &catalog).map_err(|reason| damaged(generation, reason))?;
+    let vectors = match &catalog.semantic_model {
+        None => None,
+        Some(_) => {
+            let vectors = PassageVectors::read(&generation.join(VECTORS_FILE))
+                .map_err(|e| damaged(generation, crate::error::chain(&e)))?;
+            if vectors.len() != catalog.passages {
+                return Err(damaged(
+                    generation,
+                    "its embeddings do not match its passages",
+                ));
+            }
+            Some(vectors)
+        }
+    };
     let by_file = catalog
         .articles
         .iter()
@@ -259,6 +286,7 @@ pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snaps
         catalog,
         dir: generation.to_path_buf(),
         by_file,
+        vectors,
     })
 }
 

@@ -14,6 +14,7 @@ pub mod corpus;
 pub mod error;
 pub mod eval;
 pub(crate) mod frozen_dir;
+pub(crate) mod fusion;
 pub mod generation;
 pub mod index;
 pub mod language;

@@ -14,12 +14,13 @@ use crate::analysis::Analyzers;
 use crate::build::{build_generation, BuildSettings, BuildTools};
 use crate::cite::ByteView;
 use crate::clean::Cleaner;
-use crate::config::Config;
+use crate::config::{Config, SemanticMode};
 use crate::corpus::{list_corpus, ArticleMeta, SkippedFile};
 use crate::error::{CoreError, Result};
 use crate::index::{activate_generation, fingerprint, open_generation, Snapshot};
 use crate::lock::{LockError, WriterLock};
 use crate::search::{Abstention, Answer, SearchResult};
+use crate::semantic::Encoder;
 use crate::source::SourceView;
 
 /// How the index was made available at start.
@@ -96,6 +97,27 @@ pub struct Status {
     pub stale: Option<String>,
     /// Warnings from the build (a boilerplate pattern removing most of the corpus).
     pub warnings: Vec<String>,
+    /// Semantic answers: the mode, and the model when one is loaded.
+    pub semantic: SemanticStatus,
+}
+
+/// Whether answers are semantic, with which model.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SemanticStatus {
+    /// The configured mode.
+    pub mode: SemanticMode,
+    /// The loaded model (path, hash, origin); none in lexical mode.
+    pub model: Option<crate::semantic::ModelInfo>,
+    /// Whether the index in use holds the passage embeddings (false until the first build
+    /// with the model).
+    pub embedded: bool,
+}
+
+impl SemanticStatus {
+    /// Whether questions are answered with the encoder.
+    pub fn active(&self) -> bool {
+        self.model.is_some() && self.embedded
+    }
 }
 
 /// What a search of the index found, before the hits are checked against the files.
@@ -121,6 +143,7 @@ pub struct Library {
     analyzers: Analyzers,
     cleaner: Cleaner,
     current: ArcSwap<Snapshot>,
+    encoder: Option<Arc<Encoder>>,
     build_lock: Mutex<()>,
     reindexing: AtomicBool,
     cancel: AtomicBool,
@@ -147,10 +170,13 @@ impl Library {
                 path: PathBuf::from("boilerplate"),
                 problem: e.into(),
             })?;
-        let settings = BuildSettings::from_config(&config);
+        let encoder = load_encoder(&config)?.map(Arc::new);
+        let mut settings = BuildSettings::from_config(&config);
+        settings.semantic_model = encoder.as_ref().map(|e| e.info().sha256.clone());
         let tools = BuildTools {
             analyzers: &analyzers,
             cleaner: &cleaner,
+            encoder: encoder.as_deref(),
         };
         let (snapshot, outcome) = open_or_build(&settings, &tools, check)?;
         let stale = match &outcome {
@@ -164,6 +190,7 @@ impl Library {
                 analyzers,
                 cleaner,
                 current: ArcSwap::from_pointee(snapshot),
+                encoder,
                 build_lock: Mutex::new(()),
                 reindexing: AtomicBool::new(false),
                 cancel: AtomicBool::new(false),
@@ -177,6 +204,7 @@ impl Library {
         BuildTools {
             analyzers: &self.analyzers,
             cleaner: &self.cleaner,
+            encoder: self.encoder.as_deref(),
         }
     }
 
@@ -233,7 +261,15 @@ impl Library {
 
     fn attempt(&self, snapshot: &Snapshot, question: &str, k: usize) -> Attempt {
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::search::search(snapshot, &self.analyzers, &self.config.search, question, k)
+            let semantic = self.semantic_for(snapshot);
+            crate::search::search(
+                snapshot,
+                &self.analyzers,
+                &self.config.search,
+                semantic,
+                question,
+                k,
+            )
         }));
         match run {
             Ok(Ok(result)) => Attempt::Done(result),
@@ -347,6 +383,11 @@ impl Library {
             reindexing: self.reindexing.load(Ordering::Relaxed),
             stale: self.stale(),
             warnings: catalog.warnings.clone(),
+            semantic: SemanticStatus {
+                mode: self.config.semantic.mode,
+                model: self.encoder.as_ref().map(|e| e.info().clone()),
+                embedded: snapshot.vectors.is_some(),
+            },
         }
     }
 
@@ -413,6 +454,19 @@ impl Library {
         Ok(outcome)
     }
 
+    /// The encoder and the snapshot's embeddings, when both exist (a generation built before
+    /// the model was installed has none: lexical answers until the rebuild).
+    fn semantic_for<'a>(&'a self, snapshot: &'a Snapshot) -> Option<crate::search::Semantic<'a>> {
+        let encoder = self.encoder.as_deref()?;
+        let vectors = snapshot.vectors.as_ref()?;
+        Some(crate::search::Semantic { encoder, vectors })
+    }
+
+    /// The loaded encoder, if semantic answers are on.
+    pub fn encoder(&self) -> Option<&Encoder> {
+        self.encoder.as_deref()
+    }
+
     /// Number of indexed passages.
     pub fn passages(&self) -> usize {
         self.snapshot().catalog.passages
@@ -426,6 +480,32 @@ impl Library {
     /// Asks a running build to stop; the old index stays in use. Used at shutdown.
     pub fn cancel_builds(&self) {
         self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Loads the encoder as `[semantic] mode` says: `off` never, `auto` when the model file exists
+/// (a file that fails to load is logged and answers stay lexical), `on` always (an error when
+/// it cannot be loaded).
+fn load_encoder(config: &Config) -> Result<Option<Encoder>> {
+    let path = &config.semantic.model;
+    match config.semantic.mode {
+        SemanticMode::Off => Ok(None),
+        SemanticMode::Auto if !path.is_file() => Ok(None),
+        SemanticMode::Auto => match Encoder::load(path) {
+            Ok(encoder) => Ok(Some(encoder)),
+            Err(error) => {
+                tracing::error!(model = %path.display(), error = %crate::error::chain(&error), "semantic model unusable: lexical answers only");
+                Ok(None)
+            }
+        },
+        SemanticMode::On => Encoder::load(path).map(Some).map_err(|error| CoreError::InvalidSetting {
+            key: "semantic.model",
+            message: format!(
+                "{}: {}; install it with `coverage-bot model install`, or set semantic.mode = \"auto\"",
+                path.display(),
+                crate::error::chain(&error)
+            ),
+        }),
     }
 }
 
@@ -574,6 +654,13 @@ fn find_current(settings: &BuildSettings, analyzers: &Analyzers, check: IndexChe
 fn freshness(snapshot: Snapshot, settings: &BuildSettings, analyzers: &Analyzers) -> Found {
     if snapshot.catalog.analyzer_version != analyzers.version {
         return Found::Stale(snapshot, "the analyzer changed".into());
+    }
+    if snapshot.catalog.semantic_model != settings.semantic_model {
+        let why = match settings.semantic_model {
+            Some(_) => "the semantic model changed or its embeddings are missing",
+            None => "semantic answers were turned off",
+        };
+        return Found::Stale(snapshot, why.into());
     }
     let (entries, listing_skipped) = match list_corpus(&settings.corpus_dir) {
         Ok(listing) => listing,

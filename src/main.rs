@@ -265,6 +265,10 @@ fn model_install(
 /// `ask`: the hits, quoted; exit 1 when the corpus does not answer.
 fn ask(library: &Library, question: &str, top: usize, json: bool) -> anyhow::Result<ExitCode> {
     let result = library.search(question, top)?;
+    let semantic = library.status().semantic;
+    if semantic.mode == coverage_bot::config::SemanticMode::Auto && semantic.model.is_none() {
+        eprintln!("{}", text().semantic_hint);
+    }
     if json {
         print_json(&serde_json::json!({
             "query": result.query,

@@ -15,6 +15,8 @@ use crate::analysis::{AnalyzedToken, Analyzers};
 use crate::config::SearchConfig;
 use crate::index::Snapshot;
 use crate::quote::{extract_quote, MatchedToken, QueryTerm, TermMatcher};
+use crate::semantic::vectors::{PassageVectors, QueryVector};
+use crate::semantic::{Encoder, Prefix};
 use crate::span::Span;
 use crate::text::strip_controls;
 
@@ -549,9 +551,20 @@ fn quoted_clauses(
         .collect()
 }
 
+/// What semantic search needs: the encoder and the generation's passage embeddings.
+#[derive(Clone, Copy)]
+pub struct Semantic<'a> {
+    /// Embeds the question.
+    pub encoder: &'a Encoder,
+    /// The passages' vectors, by row.
+    pub vectors: &'a PassageVectors,
+}
+
 /// A candidate passage read back from the index.
 struct Candidate {
     score: f32,
+    /// Row in the embedding matrix.
+    row: usize,
     file: String,
     title: String,
     paragraph: usize,
@@ -580,6 +593,7 @@ fn read_candidate(
     let number_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
     Ok(Candidate {
         score,
+        row: number_of(f.row),
         file: text_of(f.file),
         title: text_of(f.title),
         paragraph: number_of(f.paragraph),
@@ -602,6 +616,7 @@ pub fn search(
     snapshot: &Snapshot,
     analyzers: &Analyzers,
     settings: &SearchConfig,
+    semantic: Option<Semantic<'_>>,
     question: &str,
     k: usize,
 ) -> tantivy::Result<SearchResult> {
@@ -619,7 +634,28 @@ pub fn search(
         };
         return Ok(result(answer, 0.0));
     };
-    let candidates = ranked_candidates(snapshot, &mut analyzers, &prepared, k)?;
+    let mut candidates = ranked_candidates(snapshot, &mut analyzers, &prepared, k)?;
+    let mut dense_margin = None;
+    if let Some(semantic) = semantic {
+        match semantic.encoder.embed(&[question], Prefix::Query) {
+            Ok(vectors) => {
+                let query = QueryVector::new(&vectors[0]);
+                let (fused, margin) = hybrid_candidates(
+                    snapshot,
+                    &mut analyzers,
+                    &prepared,
+                    semantic,
+                    &query,
+                    candidates,
+                )?;
+                candidates = fused;
+                dense_margin = Some(margin);
+            }
+            Err(error) => {
+                tracing::warn!(error = %crate::error::chain(&error), "embedding the question failed: lexical answer");
+            }
+        }
+    }
     let coverage = candidates
         .iter()
         .take(5)
@@ -630,7 +666,16 @@ pub fn search(
         coverage,
         "query analysed"
     );
-    if coverage < settings.min_coverage || candidates.is_empty() {
+    tracing::debug!(
+        margin = dense_margin.unwrap_or(-1.0),
+        coverage,
+        "abstention evidence"
+    );
+    let abstain = match dense_margin {
+        Some(margin) => crate::fusion::abstains(margin, coverage, settings.min_coverage),
+        None => coverage < settings.min_coverage,
+    };
+    if abstain || candidates.is_empty() {
         let answer = Answer::Abstained {
             reason: Abstention::NotCovered,
             nearest: nearest_articles(&candidates),
@@ -660,19 +705,11 @@ fn ranked_candidates(
         &prepared.query,
         &TopDocs::with_limit(limit).order_by_score(),
     )?;
-    let total_weight = prepared.matcher.total_weight().max(f32::EPSILON);
     let mut candidates = Vec::with_capacity(top.len());
-    let mut title_matches: HashMap<String, BTreeSet<usize>> = HashMap::new();
+    let mut titles = TitleMatches::default();
     for (score, address) in top {
         let mut candidate = read_candidate(&searcher, snapshot, score, address)?;
-        candidate.matched = prepared.matcher.matched_tokens(analyzers, &candidate.text);
-        let mut found: BTreeSet<usize> = candidate.matched.iter().map(|t| t.term).collect();
-        // Passages of one article share its title: analyse it once.
-        let in_title = title_matches
-            .entry(candidate.file.clone())
-            .or_insert_with(|| prepared.matcher.matches(analyzers, &candidate.title).0);
-        found.extend(in_title.iter().copied());
-        candidate.coverage = prepared.matcher.weight(&found) / total_weight;
+        annotate(&mut candidate, prepared, analyzers, &mut titles);
         candidate.score *= 1.0 + COVERAGE_WEIGHT * candidate.coverage;
         if let Some(t) = prepared.matcher.answer_type {
             if crate::answer_type::present(&candidate.text, t) {
@@ -681,9 +718,34 @@ fn ranked_candidates(
         }
         candidates.push(candidate);
     }
-    // Equal scores (to rounding: the sum order of a score depends on the index's segment layout)
-    // go by corpus position, not by where a passage landed in the segments, so that rebuilding
-    // the same corpus gives the same answers.
+    sort_candidates(&mut candidates);
+    Ok(candidates)
+}
+
+/// Terms of the question found in each article's title (passages of one article share it).
+type TitleMatches = HashMap<String, BTreeSet<usize>>;
+
+/// The candidate's matched tokens and its coverage of the question's weighted terms.
+fn annotate(
+    candidate: &mut Candidate,
+    prepared: &Prepared,
+    analyzers: &mut Analyzers,
+    titles: &mut TitleMatches,
+) {
+    let total_weight = prepared.matcher.total_weight().max(f32::EPSILON);
+    candidate.matched = prepared.matcher.matched_tokens(analyzers, &candidate.text);
+    let mut found: BTreeSet<usize> = candidate.matched.iter().map(|t| t.term).collect();
+    let in_title = titles
+        .entry(candidate.file.clone())
+        .or_insert_with(|| prepared.matcher.matches(analyzers, &candidate.title).0);
+    found.extend(in_title.iter().copied());
+    candidate.coverage = prepared.matcher.weight(&found) / total_weight;
+}
+
+/// Best first. Equal scores (to rounding: the sum order of a score depends on the index's
+/// segment layout) go by corpus position, not by where a passage landed in the segments, so
+/// that rebuilding the same corpus gives the same answers.
+fn sort_candidates(candidates: &mut [Candidate]) {
     let rounded = |score: f32| (f64::from(score) * 1e4).round() as i64;
     candidates.sort_by(|a, b| {
         rounded(b.score)
@@ -691,7 +753,54 @@ fn ranked_candidates(
             .then_with(|| a.file.cmp(&b.file))
             .then(a.span.start.cmp(&b.span.start))
     });
-    Ok(candidates)
+}
+
+/// Adds the dense candidates to the lexical ones and ranks the union by the fused score
+/// ([`crate::fusion`]). Returns the ranking and the dense margin for abstention.
+fn hybrid_candidates(
+    snapshot: &Snapshot,
+    analyzers: &mut Analyzers,
+    prepared: &Prepared,
+    semantic: Semantic<'_>,
+    query: &QueryVector,
+    lexical: Vec<Candidate>,
+) -> tantivy::Result<(Vec<Candidate>, f32)> {
+    let dense_top = semantic.vectors.top(query, crate::fusion::DENSE_CANDIDATES);
+    let dense_list: Vec<f32> = dense_top.iter().map(|(_, s)| *s).collect();
+    let lexical_list: Vec<f32> = lexical.iter().map(|c| c.score).collect();
+    let lexical_rows: HashSet<usize> = lexical.iter().map(|c| c.row).collect();
+    let mut lexical_scores: Vec<Option<f32>> = lexical.iter().map(|c| Some(c.score)).collect();
+    let mut candidates = lexical;
+    let searcher = snapshot.reader.searcher();
+    let mut titles = TitleMatches::default();
+    for &(row, _) in &dense_top {
+        if lexical_rows.contains(&row) || row >= semantic.vectors.len() {
+            continue;
+        }
+        let term = Term::from_field_u64(snapshot.fields.row, row as u64);
+        let by_row = TermQuery::new(term, IndexRecordOption::Basic);
+        let found = searcher.search(&by_row, &TopDocs::with_limit(1).order_by_score())?;
+        if let Some((_, address)) = found.first() {
+            let mut candidate = read_candidate(&searcher, snapshot, 0.0, *address)?;
+            annotate(&mut candidate, prepared, analyzers, &mut titles);
+            candidates.push(candidate);
+            lexical_scores.push(None);
+        }
+    }
+    let dense: Vec<f32> = candidates
+        .iter()
+        .map(|c| {
+            semantic
+                .vectors
+                .similarity(query, c.row.min(semantic.vectors.len().saturating_sub(1)))
+        })
+        .collect();
+    let fused = crate::fusion::fuse(&lexical_scores, &dense, &lexical_list, &dense_list);
+    for (candidate, score) in candidates.iter_mut().zip(fused) {
+        candidate.score = score;
+    }
+    sort_candidates(&mut candidates);
+    Ok((candidates, crate::fusion::dense_margin(&dense_list)))
 }
 
 /// The first three articles among the candidates, for an abstention.

@@ -111,6 +111,12 @@ pub(super) static MESSAGES: Messages = Messages {
         millis: |millis| format!("{millis} ms"),
         version: "Version",
         version_value: |version, analyzer| format!("{version} (analyzer {analyzer})"),
+        semantic: "Semantic answers",
+        semantic_value: |s| match &s.model {
+            Some(model) if s.embedded => format!("on ({:?}), model sha256 {}", s.mode, model.sha256.get(..16).unwrap_or(&model.sha256)).to_lowercase(),
+            Some(model) => format!("model sha256 {} loaded; embeddings come with the next rebuild", model.sha256.get(..16).unwrap_or(&model.sha256)),
+            None => format!("off ({:?}): `coverage-bot model install` enables them", s.mode).to_lowercase(),
+        },
         reindexing: "Reindexing",
         yes: "yes",
         no: "no",
@@ -171,17 +177,19 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
     list_hint: "run `coverage-bot sources` to list the articles.",
     index_built: |reason| format!("index built ({reason})"),
     checksums_verified: "checksums verified: every index file is intact",
+    semantic_hint: "(lexical answers: `cargo run --release -- model install` enables semantic answers, for paraphrases and other languages)",
     model_installed: |path, sha256| {
         format!("semantic model installed: {path} (sha256 {sha256}); semantic answers are on")
     },
     index_status: |s| {
         format!(
-            "{} articles, {} passages, {} skipped; built in {} ms; analyzer {}",
+            "{} articles, {} passages, {} skipped; built in {} ms; analyzer {}\nsemantic answers: {}",
             s.articles,
             s.passages,
             s.skipped.len(),
             s.build_millis,
-            s.analyzer_version
+            s.analyzer_version,
+            (super::en::MESSAGES.status.semantic_value)(&s.semantic)
         )
     },
     skipped_file: |file, reason| format!("  skipped {file}: {reason}"),

@@ -110,6 +110,12 @@ pub(super) static MESSAGES: Messages = Messages {
         millis: |millis| format!("{millis} ms"),
         version: "Version",
         version_value: |version, analyzer| format!("{version} (analyzer {analyzer})"),
+        semantic: "Réponses sémantiques",
+        semantic_value: |s| match &s.model {
+            Some(model) if s.embedded => format!("actives ({:?}), modèle sha256 {}", s.mode, model.sha256.get(..16).unwrap_or(&model.sha256)).to_lowercase(),
+            Some(model) => format!("modèle sha256 {} chargé ; vecteurs à la prochaine reconstruction", model.sha256.get(..16).unwrap_or(&model.sha256)),
+            None => format!("inactives ({:?}) : `coverage-bot model install` les active", s.mode).to_lowercase(),
+        },
         reindexing: "Réindexation",
         yes: "yes",
         no: "no",

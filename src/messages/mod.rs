@@ -226,6 +226,10 @@ pub struct StatusText {
     pub version: &'static str,
     /// The program and analyzer versions.
     pub version_value: fn(version: &str, analyzer: &str) -> String,
+    /// Field: semantic answers.
+    pub semantic: &'static str,
+    /// Whether answers are semantic, and the model's hash.
+    pub semantic_value: fn(status: &crate::library::SemanticStatus) -> String,
     /// Field: whether a reindex runs.
     pub reindexing: &'static str,
     /// Yes.
@@ -337,6 +341,8 @@ pub struct TerminalText {
     pub byte_range_format: &'static str,
     /// CLI `source --bytes`: one end is not a number.
     pub not_a_byte_offset: fn(text: &str) -> String,
+    /// CLI `ask`: how to turn semantic answers on (shown when they are off).
+    pub semantic_hint: &'static str,
     /// CLI `model install`: where the model went, and its hash.
     pub model_installed: fn(path: &str, sha256: &str) -> String,
 }

