@@ -851,7 +851,9 @@ fn to_hit(c: &Candidate, snapshot: &Snapshot, matcher: &TermMatcher, max_chars: 
         paragraph: c.paragraph,
         quote: quote.span.of(&c.text).to_string(),
         passage: c.text.clone(),
-        score: c.score,
+        // Rounded as the ranking is: the last bits of a float sum depend on the index's segment
+        // layout, and the output must be identical across rebuilds.
+        score: ((f64::from(c.score) * 1e4).round() / 1e4) as f32,
         hash: c.hash.clone(),
         passage_span: c.span,
         quote_span: quote.span.shifted(c.span.start),
