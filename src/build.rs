@@ -22,6 +22,8 @@ use crate::index::{
     FileState, FORMAT_VERSION,
 };
 use crate::passage::{split_passages, Passage};
+use crate::semantic::cache::EmbeddingCache;
+use crate::semantic::vectors::VECTORS_FILE;
 
 /// What a build reads and how, taken from the config once.
 #[derive(Debug, Clone)]
@@ -38,8 +40,8 @@ pub struct BuildSettings {
     pub writer_memory_mb: usize,
     /// The boilerplate patterns as written, to name one in a warning.
     pub boilerplate_patterns: Vec<String>,
-    /// SHA-256 of the encoder whose embeddings a generation must hold; `None` without one.
-    pub semantic_model: Option<String>,
+    /// Most passages embedded during a build (`semantic.embed_during_build_max`).
+    pub embed_during_build_max: usize,
 }
 
 impl BuildSettings {
@@ -52,7 +54,7 @@ impl BuildSettings {
             max_passage_chars: config.search.max_passage_chars,
             writer_memory_mb: config.index.writer_memory_mb,
             boilerplate_patterns: config.boilerplate.all_patterns(),
-            semantic_model: None,
+            embed_during_build_max: config.semantic.embed_during_build_max,
         }
     }
 }
@@ -106,7 +108,7 @@ pub fn build_generation(
 
 /// Writes the catalog beside the index; an error here is an error of the build, never an empty
 /// catalog.
-fn write_catalog(generation: &Path, catalog: &Catalog) -> Result<()> {
+pub(crate) fn write_catalog(generation: &Path, catalog: &Catalog) -> Result<()> {
     let json = serde_json::to_string(catalog)?;
     write_atomically(&generation.join(CATALOG_FILE), json.as_bytes())
 }
@@ -160,42 +162,48 @@ fn write_generation(
     writer.wait_merging_threads()?;
     let mut catalog = collected.into_catalog(entries.len(), listing_skipped, settings, tools);
     if let Some(encoder) = tools.encoder {
-        match embed_generation(generation, &texts, encoder, settings, cancel)? {
-            Some(computed) => {
-                catalog.semantic_model = Some(encoder.info().sha256.clone());
-                catalog.embedded_passages = computed;
+        let mut cache = EmbeddingCache::open(
+            &settings.data_dir,
+            encoder.dimension(),
+            &encoder.info().sha256,
+        );
+        let missing = crate::semantic::passages::missing(&texts, &cache).len();
+        if missing <= settings.embed_during_build_max {
+            match embed_generation(generation, &texts, encoder, &mut cache, cancel)? {
+                Some(computed) => {
+                    catalog.semantic_model = Some(encoder.info().sha256.clone());
+                    catalog.embedded_passages = computed;
+                }
+                None => return Ok(None),
             }
-            None => return Ok(None),
+        } else {
+            tracing::info!(
+                missing,
+                "passage embeddings will be computed after the index is in use"
+            );
         }
     }
     Ok(Some(catalog))
 }
 
-/// Embeds the passages into `vectors.bin`, reusing the current generation's vectors of
-/// unchanged passages. Returns how many passages were embedded; `None` when cancelled.
-fn embed_generation(
+/// Embeds the passages (row order) into the generation's `vectors.bin` through the data folder's
+/// cache. Returns how many passages were embedded; `None` when cancelled.
+pub(crate) fn embed_generation(
     generation: &Path,
     texts: &[String],
     encoder: &crate::semantic::Encoder,
-    settings: &BuildSettings,
+    cache: &mut EmbeddingCache,
     cancel: &AtomicBool,
 ) -> Result<Option<usize>> {
-    use crate::semantic::vectors::{PassageVectors, VECTORS_FILE};
-    let previous = crate::generation::current(&settings.data_dir)
-        .and_then(|current| PassageVectors::read(&current.join(VECTORS_FILE)).ok());
     let progress = progress_bar(texts.len() as u64, "passages embedded");
-    let vectors = crate::semantic::passages::embed_passages(
-        encoder,
-        texts,
-        previous.as_ref(),
-        cancel,
-        &progress,
-    )?;
+    let embedded =
+        crate::semantic::passages::embed_passages(encoder, texts, cache, cancel, &progress)?;
     progress.finish_and_clear();
-    let Some(embedded) = vectors else {
+    let Some(embedded) = embedded else {
         return Ok(None);
     };
     embedded.vectors.write(&generation.join(VECTORS_FILE))?;
+    cache.compact(&embedded.keys)?;
     Ok(Some(embedded.computed))
 }
 

@@ -59,6 +59,10 @@ pub struct SemanticConfig {
     pub mode: SemanticMode,
     /// The model file that `coverage-bot model install` writes.
     pub model: PathBuf,
+    /// Passages a build embeds before its index goes into use (about a minute for 1,000 on two
+    /// cores); when more need embedding, the index is used lexically at once and the embeddings
+    /// are computed in the background (`serve`) or by `coverage-bot index`.
+    pub embed_during_build_max: usize,
 }
 
 impl Default for SemanticConfig {
@@ -66,6 +70,7 @@ impl Default for SemanticConfig {
         SemanticConfig {
             mode: SemanticMode::Auto,
             model: PathBuf::from("data/models").join(crate::semantic::model_file::MODEL_FILE_NAME),
+            embed_during_build_max: 1_000,
         }
     }
 }

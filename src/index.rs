@@ -290,6 +290,40 @@ pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snaps
     })
 }
 
+/// Every passage's text, in row order (the order of the embedding matrix).
+pub fn passage_texts(snapshot: &Snapshot) -> Result<Vec<String>> {
+    use tantivy::schema::Value;
+    let searcher = snapshot.reader.searcher();
+    let mut rows: Vec<Option<String>> = vec![None; snapshot.catalog.passages];
+    for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+        let alive = segment.alive_bitset();
+        for doc in 0..segment.max_doc() {
+            if alive.is_some_and(|a| !a.is_alive(doc)) {
+                continue;
+            }
+            let stored: TantivyDocument =
+                searcher.doc(tantivy::DocAddress::new(ordinal as u32, doc))?;
+            let row = stored
+                .get_first(snapshot.fields.row)
+                .and_then(|v| v.as_u64());
+            let body = stored
+                .get_first(snapshot.fields.body)
+                .and_then(|v| v.as_str());
+            if let (Some(row), Some(body)) = (row, body) {
+                if let Some(slot) = rows.get_mut(row as usize) {
+                    *slot = Some(body.to_string());
+                }
+            }
+        }
+    }
+    rows.into_iter()
+        .enumerate()
+        .map(|(row, text)| {
+            text.ok_or_else(|| damaged(&snapshot.dir, format!("passage row {row} is missing")))
+        })
+        .collect()
+}
+
 /// Reads a stored document and a posting list from every segment, so that a truncated or damaged
 /// segment is found at open time rather than by a user's query. A panic inside tantivy on corrupt
 /// data counts as a failure too.

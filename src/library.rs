@@ -20,6 +20,7 @@ use crate::error::{CoreError, Result};
 use crate::index::{activate_generation, fingerprint, open_generation, Snapshot};
 use crate::lock::{LockError, WriterLock};
 use crate::search::{Abstention, Answer, SearchResult};
+use crate::semantic::cache::EmbeddingCache;
 use crate::semantic::Encoder;
 use crate::source::SourceView;
 
@@ -171,8 +172,7 @@ impl Library {
                 problem: e.into(),
             })?;
         let encoder = load_encoder(&config)?.map(Arc::new);
-        let mut settings = BuildSettings::from_config(&config);
-        settings.semantic_model = encoder.as_ref().map(|e| e.info().sha256.clone());
+        let settings = BuildSettings::from_config(&config);
         let tools = BuildTools {
             analyzers: &analyzers,
             cleaner: &cleaner,
@@ -386,7 +386,7 @@ impl Library {
             semantic: SemanticStatus {
                 mode: self.config.semantic.mode,
                 model: self.encoder.as_ref().map(|e| e.info().clone()),
-                embedded: snapshot.vectors.is_some(),
+                embedded: self.semantic_for(&snapshot).is_some(),
             },
         }
     }
@@ -458,8 +458,63 @@ impl Library {
     /// the model was installed has none: lexical answers until the rebuild).
     fn semantic_for<'a>(&'a self, snapshot: &'a Snapshot) -> Option<crate::search::Semantic<'a>> {
         let encoder = self.encoder.as_deref()?;
-        let vectors = snapshot.vectors.as_ref()?;
+        let vectors = snapshot
+            .vectors
+            .as_ref()
+            .filter(|v| v.model_sha256() == encoder.info().sha256)?;
         Some(crate::search::Semantic { encoder, vectors })
+    }
+
+    /// Whether the encoder is loaded but the index in use lacks its passage embeddings (a large
+    /// corpus just indexed, or a new model): answers are lexical until
+    /// [`Library::embed_pending`] completes.
+    pub fn embeddings_pending(&self) -> bool {
+        self.encoder.is_some() && self.semantic_for(&self.snapshot()).is_none()
+    }
+
+    /// Computes the missing passage embeddings of the index in use, then switches to them
+    /// atomically. Resumable: every batch goes to the data folder's cache first, so a killed or
+    /// cancelled run continues where it stopped. Returns whether embeddings were switched in.
+    pub fn embed_pending(&self) -> Result<bool> {
+        let _guard = match self.build_lock.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let Some(encoder) = self.encoder.as_deref() else {
+            return Ok(false);
+        };
+        if !self.embeddings_pending() {
+            return Ok(false);
+        }
+        let _lock = WriterLock::acquire(&self.settings.data_dir).map_err(|error| {
+            CoreError::CannotRebuild {
+                reason: crate::error::chain(&error),
+            }
+        })?;
+        let snapshot = self.snapshot();
+        let texts = crate::index::passage_texts(&snapshot)?;
+        let sha = &encoder.info().sha256;
+        let mut cache = EmbeddingCache::open(&self.settings.data_dir, encoder.dimension(), sha);
+        self.reindexing.store(true, Ordering::Relaxed);
+        let embedded = crate::build::embed_generation(
+            &snapshot.dir,
+            &texts,
+            encoder,
+            &mut cache,
+            &self.cancel,
+        );
+        self.reindexing.store(false, Ordering::Relaxed);
+        let Some(computed) = embedded? else {
+            return Ok(false);
+        };
+        let mut catalog = snapshot.catalog.clone();
+        catalog.semantic_model = Some(sha.clone());
+        catalog.embedded_passages = computed;
+        crate::build::write_catalog(&snapshot.dir, &catalog)?;
+        let reopened = open_generation(&snapshot.dir, &self.analyzers)?;
+        self.current.store(Arc::new(reopened));
+        tracing::info!(passages = texts.len(), computed, "semantic answers on");
+        Ok(true)
     }
 
     /// The loaded encoder, if semantic answers are on.
@@ -655,13 +710,7 @@ fn freshness(snapshot: Snapshot, settings: &BuildSettings, analyzers: &Analyzers
     if snapshot.catalog.analyzer_version != analyzers.version {
         return Found::Stale(snapshot, "the analyzer changed".into());
     }
-    if snapshot.catalog.semantic_model != settings.semantic_model {
-        let why = match settings.semantic_model {
-            Some(_) => "the semantic model changed or its embeddings are missing",
-            None => "semantic answers were turned off",
-        };
-        return Found::Stale(snapshot, why.into());
-    }
+
     let (entries, listing_skipped) = match list_corpus(&settings.corpus_dir) {
         Ok(listing) => listing,
         Err(error) => {

@@ -268,6 +268,8 @@ fn ask(library: &Library, question: &str, top: usize, json: bool) -> anyhow::Res
     let semantic = library.status().semantic;
     if semantic.mode == coverage_bot::config::SemanticMode::Auto && semantic.model.is_none() {
         eprintln!("{}", text().semantic_hint);
+    } else if library.embeddings_pending() {
+        eprintln!("{}", text().semantic_pending);
     }
     if json {
         print_json(&serde_json::json!({
@@ -351,6 +353,8 @@ fn index(
     if rebuild {
         library.reindex(true)?;
     }
+    // A corpus too large to embed during the build gets its embeddings here (resumable).
+    library.embed_pending()?;
     let status = library.status();
     println!("{}", (text().index_status)(&status));
     for s in &status.skipped {

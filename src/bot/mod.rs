@@ -123,6 +123,7 @@ pub async fn run(
     } else {
         None
     };
+    let embedder = spawn_embedder(library.clone());
     let shard_manager = client.shard_manager.clone();
     tokio::select! {
         result = client.start() => result.map_err(describe_client_error)?,
@@ -133,7 +134,34 @@ pub async fn run(
             tracing::info!("shards closed");
         }
     }
+    embedder.abort();
     Ok(())
+}
+
+/// Computes pending passage embeddings in the background (a large corpus after a build, or a
+/// new model) while lexical answers are served; the library switches to them when complete.
+/// Checked every few seconds, so a reindex's new passages are picked up too.
+fn spawn_embedder(library: Arc<Library>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let mut wait = std::time::Duration::from_secs(5);
+            if library.embeddings_pending() {
+                let worker = library.clone();
+                let failed = match tokio::task::spawn_blocking(move || worker.embed_pending()).await
+                {
+                    Ok(Ok(_)) => None,
+                    Ok(Err(error)) => Some(crate::error::chain(&error)),
+                    Err(error) => Some(error.to_string()),
+                };
+                if let Some(error) = failed {
+                    // A full disk or a damaged cache: lexical answers go on; try again later.
+                    tracing::error!(%error, "computing passage embeddings failed; retrying in 10 minutes");
+                    wait = std::time::Duration::from_secs(600);
+                }
+            }
+            tokio::time::sleep(wait).await;
+        }
+    })
 }
 
 /// The poise framework: commands, checks, handlers, and command registration once connected.

@@ -343,6 +343,8 @@ pub struct TerminalText {
     pub not_a_byte_offset: fn(text: &str) -> String,
     /// CLI `ask`: how to turn semantic answers on (shown when they are off).
     pub semantic_hint: &'static str,
+    /// CLI `ask`: the model is loaded but the index lacks its embeddings.
+    pub semantic_pending: &'static str,
     /// CLI `model install`: where the model went, and its hash.
     pub model_installed: fn(path: &str, sha256: &str) -> String,
 }

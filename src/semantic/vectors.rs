@@ -7,7 +7,6 @@
 //! Row `r` belongs to the passage document whose `row` field is `r`. The file switches
 //! atomically with the tantivy index because it lives in the same generation folder.
 
-use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -73,14 +72,9 @@ impl PassageVectors {
         self.values.extend_from_slice(values);
     }
 
-    /// Appends row `row` of `other` (a cached vector).
-    pub fn push_from(&mut self, other: &PassageVectors, row: usize) {
-        let d = other.dimension;
-        self.push_quantized(
-            other.keys[row],
-            other.scales[row],
-            &other.values[row * d..(row + 1) * d],
-        );
+    /// Appends an already quantized vector (from the cache).
+    pub fn push_stored(&mut self, key: u64, scale: f32, values: &[i8]) {
+        self.push_quantized(key, scale, values);
     }
 
     /// Number of rows.
@@ -96,15 +90,6 @@ impl PassageVectors {
     /// The hash of the model that made these vectors.
     pub fn model_sha256(&self) -> &str {
         &self.model_sha256
-    }
-
-    /// Row of each key, for reuse by the next build.
-    pub fn rows_by_key(&self) -> HashMap<u64, usize> {
-        let mut rows = HashMap::with_capacity(self.keys.len());
-        for (row, key) in self.keys.iter().enumerate() {
-            rows.entry(*key).or_insert(row);
-        }
-        rows
     }
 
     /// Cosine of row `row` with a unit query vector (both unit length; int8 rounding aside).
@@ -282,7 +267,6 @@ mod tests {
         vectors.push(passage_key("y"), &unit(4, 8));
         vectors.write(&path).unwrap();
         assert_eq!(PassageVectors::read(&path).unwrap(), vectors);
-        assert_eq!(vectors.rows_by_key()[&passage_key("y")], 1);
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;

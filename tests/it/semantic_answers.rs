@@ -156,3 +156,62 @@ async fn an_english_ask_through_the_bot_quotes_the_french_passage() {
     );
     h.stop().await;
 }
+
+#[test]
+fn a_corpus_too_large_to_embed_during_the_build_is_served_lexically_then_switches() {
+    let root = tempfile::tempdir().unwrap();
+    copy_repo_corpus(&root.path().join("corpus"));
+    let mut config = semantic_config(&root.path().join("corpus"), &root.path().join("data"));
+    config.semantic.embed_during_build_max = 0;
+    let (library, _) = Library::open(config).unwrap();
+    assert!(library.embeddings_pending());
+    assert!(!library.status().semantic.active());
+    let question = &english_questions()[0].question;
+    // Answers are lexical meanwhile, and still answers.
+    let lexical = library.search(question, 3).unwrap();
+    assert!(library.embed_pending().unwrap());
+    assert!(!library.embeddings_pending());
+    assert!(library.status().semantic.active());
+    let semantic = library.search(question, 3).unwrap();
+    assert_ne!(
+        serde_json::to_string(lexical.hits()).unwrap(),
+        serde_json::to_string(semantic.hits()).unwrap()
+    );
+    // Nothing is left to do.
+    assert!(!library.embed_pending().unwrap());
+}
+
+#[test]
+fn embedding_resumes_from_the_cache_after_an_interruption() {
+    use coverage_bot::semantic::cache::EmbeddingCache;
+    use coverage_bot::semantic::vectors::passage_key;
+    use coverage_bot::semantic::{Encoder, Prefix};
+
+    let root = tempfile::tempdir().unwrap();
+    copy_repo_corpus(&root.path().join("corpus"));
+    let mut config = semantic_config(&root.path().join("corpus"), &root.path().join("data"));
+    config.semantic.embed_during_build_max = 0;
+    let data = config.index.dir.clone();
+    let (library, _) = Library::open(config).unwrap();
+    // An earlier run embedded the first half before it was killed: its batches are in the cache.
+    let texts = coverage_bot::index::passage_texts(&library.snapshot()).unwrap();
+    let encoder = Encoder::load(&installed_model()).unwrap();
+    let half: Vec<&str> = texts[..texts.len() / 2]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let vectors = encoder.embed(&half, Prefix::Passage).unwrap();
+    let mut cache = EmbeddingCache::open(&data, encoder.dimension(), &encoder.info().sha256);
+    let keyed: Vec<(u64, Vec<f32>)> = half.iter().map(|t| passage_key(t)).zip(vectors).collect();
+    cache.append(&keyed).unwrap();
+
+    assert!(library.embed_pending().unwrap());
+    let distinct_rest: std::collections::HashSet<&String> = texts[texts.len() / 2..]
+        .iter()
+        .filter(|t| !texts[..texts.len() / 2].contains(t))
+        .collect();
+    assert_eq!(
+        library.snapshot().catalog.embedded_passages,
+        distinct_rest.len()
+    );
+}

@@ -69,3 +69,38 @@ pub fn measure(
         load_ms,
     })
 }
+
+/// Gives the current generation of `data_dir` random unit passage vectors (seeded), marked as
+/// made by `model`, so that semantic search can be timed on a corpus too large to embed in a
+/// benchmark run (10k articles: about 2.3 hours on two cores). The timing covers the real work
+/// (the question is embedded for real, the scan and fusion run over every row); only the
+/// values of the rows are not meaningful.
+pub fn synthetic_vectors(data_dir: &Path, model: &Path, seed: u64) -> anyhow::Result<usize> {
+    use coverage_bot::semantic::vectors::{PassageVectors, VECTORS_FILE};
+    let generation = coverage_bot::generation::current(data_dir)
+        .ok_or_else(|| anyhow::anyhow!("no index in {}", data_dir.display()))?;
+    let mut catalog = coverage_bot::index::read_catalog(&generation)
+        .ok_or_else(|| anyhow::anyhow!("no catalog in {}", generation.display()))?;
+    let encoder = Encoder::load(model)?;
+    let dimension = encoder.dimension();
+    let mut vectors = PassageVectors::new(dimension, &encoder.info().sha256);
+    let mut state = seed.max(1);
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 20_001) as f32 / 10_000.0 - 1.0
+    };
+    for row in 0..catalog.passages {
+        let mut v: Vec<f32> = (0..dimension).map(|_| next()).collect();
+        coverage_bot::semantic::encoder::normalize(&mut v);
+        vectors.push(row as u64, &v);
+    }
+    vectors.write(&generation.join(VECTORS_FILE))?;
+    catalog.semantic_model = Some(encoder.info().sha256.clone());
+    coverage_bot::index::write_atomically(
+        &generation.join(coverage_bot::generation::CATALOG_FILE),
+        serde_json::to_string(&catalog)?.as_bytes(),
+    )?;
+    Ok(catalog.passages)
+}

