@@ -465,6 +465,11 @@ impl Library {
         Some(crate::search::Semantic { encoder, vectors })
     }
 
+    /// Whether questions are answered with the encoder now (cheaper than [`Library::status`]).
+    pub fn semantic_active(&self) -> bool {
+        self.semantic_for(&self.snapshot()).is_some()
+    }
+
     /// Whether the encoder is loaded but the index in use lacks its passage embeddings (a large
     /// corpus just indexed, or a new model): answers are lexical until
     /// [`Library::embed_pending`] completes.

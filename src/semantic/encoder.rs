@@ -49,13 +49,39 @@ struct Linear {
 /// Row width the tiled kernels need (ggml's super-block, `QK_K`).
 const KERNEL_ROW: usize = 256;
 
+/// A matrix in the layout [`Linear`] runs: Q8_0, rows padded to a multiple of 256 weights.
+pub(crate) fn runtime_matrix(weight: &QTensor) -> ModelResult<QTensor> {
+    let (_, width) = weight.shape().dims2()?;
+    if weight.dtype() == GgmlDType::Q8_0 && width.is_multiple_of(KERNEL_ROW) {
+        let data = weight.data()?.into_owned();
+        let storage = candle_core::quantized::QStorage::from_data(
+            std::borrow::Cow::Owned(data),
+            &Device::Cpu,
+            GgmlDType::Q8_0,
+        )?;
+        return Ok(QTensor::new(storage, weight.shape().clone())?);
+    }
+    let dense = weight.dequantize(&Device::Cpu)?;
+    let padded = dense.pad_with_zeros(1, 0, width.next_multiple_of(KERNEL_ROW) - width)?;
+    Ok(QTensor::quantize(&padded, GgmlDType::Q8_0)?)
+}
+
 impl Linear {
-    fn new(weight: QTensor, bias: Tensor) -> ModelResult<Linear> {
-        let weight = weight.dequantize(&Device::Cpu)?;
-        let (_, inputs) = weight.dims2()?;
-        let pad = inputs.next_multiple_of(KERNEL_ROW) - inputs;
-        let weight = weight.pad_with_zeros(1, 0, pad)?;
-        let weight = QTensor::quantize(&weight, GgmlDType::Q8_0)?;
+    /// `inputs`: the width of the layer's input (the matrix may be wider, padded).
+    fn new(weight: QTensor, bias: Tensor, inputs: usize) -> ModelResult<Linear> {
+        let (_, width) = weight.shape().dims2()?;
+        let weight = if weight.dtype() == GgmlDType::Q8_0 && width.is_multiple_of(KERNEL_ROW) {
+            weight
+        } else {
+            runtime_matrix(&weight)?
+        };
+        let (_, width) = weight.shape().dims2()?;
+        let pad = width.checked_sub(inputs).ok_or_else(|| {
+            ModelError::format(
+                "model",
+                format!("a matrix {width} wide for {inputs} inputs"),
+            )
+        })?;
         Ok(Linear {
             weight: QMatMul::from_qtensor(weight)?,
             bias,
@@ -138,9 +164,15 @@ impl Encoder {
         let mut layers = Vec::with_capacity(shape.layers);
         for l in 0..shape.layers {
             let mut linear = |part: &str| -> ModelResult<Linear> {
+                let inputs = if part == "fo" {
+                    shape.intermediate
+                } else {
+                    shape.hidden
+                };
                 Linear::new(
                     take(format!("l{l}.{part}.w"))?,
                     take(format!("l{l}.{part}.b"))?.dequantize(&Device::Cpu)?,
+                    inputs,
                 )
             };
             let (query, key, value) = (linear("q")?, linear("k")?, linear("v")?);

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file::{self, Value};
-use candle_core::quantized::QTensor;
+use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::Device;
 use sha2::{Digest, Sha256};
 
@@ -17,7 +17,7 @@ use super::{ModelError, ModelResult};
 pub const MODEL_FILE_NAME: &str = "multilingual-e5-small.q4_0.gguf";
 
 /// The version of the layout below; a file with another version is refused with a clear message.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 
 /// The dimensions of a BERT encoder.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -142,13 +142,30 @@ impl ModelFile {
         std::fs::rename(&temp, path).map_err(|e| ModelError::io(path, e))
     }
 
+    /// Re-blocks the layers' matrices into the layout the encoder runs (see
+    /// [`super::encoder`]): Q8_0 blocks, rows padded with zeros to a multiple of 256 weights.
+    /// Done once at install, so that starting the bot does not redo it.
+    pub fn prepare_layers(&mut self) -> ModelResult<()> {
+        for (name, tensor) in self.tensors.iter_mut() {
+            let is_matrix = name.starts_with('l') && name.ends_with(".w") && !name.contains("ln.");
+            if is_matrix && tensor.dtype() != GgmlDType::F32 {
+                *tensor = super::encoder::runtime_matrix(tensor)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Reads a model file and its SHA-256.
     pub fn read(path: &Path) -> ModelResult<(ModelFile, ModelInfo)> {
-        let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
-        let sha256 = hex(&Sha256::digest(&bytes));
+        let file = std::fs::File::open(path).map_err(|e| ModelError::io(path, e))?;
+        // SAFETY: the model file is ours (written by `model install` through a rename, never
+        // modified in place); the tensors are copied out of the map before it is dropped.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| ModelError::io(path, e))?;
+        let bytes: &[u8] = &map;
+        let sha256 = file_sha256(path, bytes);
         let what = path.display().to_string();
         let bad = |message: String| ModelError::format(what.clone(), message);
-        let mut reader = Cursor::new(bytes.as_slice());
+        let mut reader = Cursor::new(bytes);
         let content = gguf_file::Content::read(&mut reader)
             .map_err(|e| bad(format!("not a GGUF model file ({e})")))?;
         let meta = |key: &str| {
@@ -223,6 +240,34 @@ fn unflatten_map(values: &[Value]) -> Option<CodepointMap> {
         map.push((from?, to));
     }
     Some(map)
+}
+
+/// The file's SHA-256, from the `.sha256` file written beside it when it was hashed last, if
+/// the size and modification time it records still match (hashing 90 MB took a third of the
+/// start-up time); otherwise computed and recorded.
+fn file_sha256(path: &Path, bytes: &[u8]) -> String {
+    let sidecar = path.with_extension("sha256");
+    let stamp = std::fs::metadata(path).ok().and_then(|m| {
+        let modified = m
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(format!("{} {}", m.len(), modified.as_nanos()))
+    });
+    if let (Some(stamp), Ok(recorded)) = (&stamp, std::fs::read_to_string(&sidecar)) {
+        if let Some((recorded_stamp, sha)) = recorded.trim().rsplit_once(' ') {
+            if recorded_stamp == stamp && sha.len() == 64 {
+                return sha.to_string();
+            }
+        }
+    }
+    let sha = hex(&Sha256::digest(bytes));
+    if let Some(stamp) = stamp {
+        // Best effort: a read-only folder just hashes at every start.
+        let _ = std::fs::write(&sidecar, format!("{stamp} {sha}\n"));
+    }
+    sha
 }
 
 /// Lower-case hex of a digest.

@@ -90,7 +90,7 @@ pub type Vocabulary = Vec<(String, f64)>;
 /// The tokenizer of an e5 model: content ids only; the encoder adds `<s>` and `</s>`.
 pub struct TextTokenizer {
     normalization: Normalization,
-    ids: HashMap<Box<str>, u32>,
+    pieces: PieceTable,
     scores: Vec<f64>,
     longest_piece: usize,
     unknown: u32,
@@ -108,14 +108,10 @@ impl TextTokenizer {
         unknown: u32,
         normalization: Normalization,
     ) -> ModelResult<Self> {
-        let mut ids = HashMap::with_capacity(vocabulary.len());
-        for (id, (piece, _)) in vocabulary.iter().enumerate() {
-            // The first of duplicate pieces wins, as in `tokenizers`.
-            ids.entry(piece.as_str().into()).or_insert(id as u32);
-        }
+        let pieces = PieceTable::new(vocabulary);
         let id = |token: &str| {
-            ids.get(token)
-                .copied()
+            pieces
+                .id(token)
                 .ok_or_else(|| ModelError::Tokenizer(format!("the vocabulary has no {token}")))
         };
         let (bos, eos) = (id("<s>")?, id("</s>")?);
@@ -129,7 +125,7 @@ impl TextTokenizer {
         Ok(TextTokenizer {
             normalization,
             longest_piece: vocabulary.iter().map(|(p, _)| p.len()).max().unwrap_or(1),
-            ids,
+            pieces,
             scores,
             unknown,
             unknown_score: lowest - UNKNOWN_PENALTY,
@@ -173,7 +169,7 @@ impl TextTokenizer {
                 if piece.len() > self.longest_piece {
                     break;
                 }
-                if let Some(&id) = self.ids.get(piece) {
+                if let Some(id) = self.pieces.id(piece) {
                     has_single_char_piece |= end == begin + 1;
                     relax(
                         &mut best[end],
@@ -205,6 +201,62 @@ impl TextTokenizer {
         pieces.dedup_by(|b, a| *a == self.unknown && *b == self.unknown);
         pieces
     }
+}
+
+/// The pieces in one string, found by a hash table of ids: built at every start, so it avoids
+/// 250,002 allocations and SipHash (a map of boxed strings was a quarter of the model's load).
+struct PieceTable {
+    text: String,
+    /// `text[bounds[id]..bounds[id + 1]]` is piece `id`.
+    bounds: Vec<usize>,
+    table: hashbrown::HashTable<u32>,
+}
+
+impl PieceTable {
+    fn new(vocabulary: &Vocabulary) -> PieceTable {
+        let mut text = String::with_capacity(vocabulary.iter().map(|(p, _)| p.len()).sum());
+        let mut bounds = Vec::with_capacity(vocabulary.len() + 1);
+        bounds.push(0);
+        for (piece, _) in vocabulary {
+            text.push_str(piece);
+            bounds.push(text.len());
+        }
+        let mut table = PieceTable {
+            text,
+            bounds,
+            table: hashbrown::HashTable::with_capacity(vocabulary.len()),
+        };
+        for id in 0..vocabulary.len() as u32 {
+            // The first of duplicate pieces wins, as in `tokenizers`.
+            if table.id(table.piece(id)).is_none() {
+                let hash = hash(table.piece(id));
+                let (text, bounds) = (&table.text, &table.bounds);
+                table
+                    .table
+                    .insert_unique(hash, id, |&other| hash_of(text, bounds, other));
+            }
+        }
+        table
+    }
+
+    fn piece(&self, id: u32) -> &str {
+        &self.text[self.bounds[id as usize]..self.bounds[id as usize + 1]]
+    }
+
+    fn id(&self, piece: &str) -> Option<u32> {
+        self.table
+            .find(hash(piece), |&id| self.piece(id) == piece)
+            .copied()
+    }
+}
+
+fn hash(piece: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(piece)
+}
+
+fn hash_of(text: &str, bounds: &[usize], id: u32) -> u64 {
+    hash(&text[bounds[id as usize]..bounds[id as usize + 1]])
 }
 
 /// Keeps the first of equal scores, as `tokenizers` does.

@@ -95,11 +95,7 @@ impl PassageVectors {
     /// Cosine of row `row` with a unit query vector (both unit length; int8 rounding aside).
     pub fn similarity(&self, query: &QueryVector, row: usize) -> f32 {
         let d = self.dimension;
-        let dot: i32 = self.values[row * d..(row + 1) * d]
-            .iter()
-            .zip(&query.values)
-            .map(|(a, b)| i32::from(*a) * i32::from(*b))
-            .sum();
+        let dot = dot_i8(&self.values[row * d..(row + 1) * d], &query.values);
         dot as f32 * self.scales[row] * query.scale
     }
 
@@ -197,6 +193,33 @@ impl PassageVectors {
     }
 }
 
+/// Integer dot product of two int8 vectors. The default x86-64 target has only SSE2, where this
+/// loop does not vectorize well; compiled again for AVX2 and picked at run time, the scan of
+/// 10⁵ rows is several times faster.
+fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { dot_i8_avx2(a, b) };
+        }
+    }
+    dot_i8_portable(a, b)
+}
+
+fn dot_i8_portable(a: &[i8], b: &[i8]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
+    dot_i8_portable(a, b)
+}
+
 /// A question's vector, quantized like the rows so a similarity is one integer dot product.
 pub struct QueryVector {
     scale: f32,
@@ -242,6 +265,14 @@ mod tests {
             let exact: f32 = q.iter().zip(r).map(|(a, b)| a * b).sum();
             assert!((vectors.similarity(&query, row) - exact).abs() < 0.002);
         }
+    }
+
+    #[test]
+    fn the_fast_dot_product_equals_the_plain_one() {
+        let a: Vec<i8> = (0..384).map(|i| ((i * 37) % 255 - 127) as i8).collect();
+        let b: Vec<i8> = (0..384).map(|i| ((i * 91) % 255 - 127) as i8).collect();
+        assert_eq!(dot_i8(&a, &b), dot_i8_portable(&a, &b));
+        assert_eq!(dot_i8(&[-128, 127], &[-128, -128]), 128 * 128 - 127 * 128);
     }
 
     #[test]

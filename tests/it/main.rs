@@ -11,6 +11,7 @@ mod cli;
 mod corpus_faults;
 mod corpus_hardening;
 mod data_safety;
+mod dev_sets;
 mod eval_floors;
 mod fake_discord_selftest;
 mod gateway_faults;
