@@ -226,3 +226,33 @@ fn embedding_resumes_from_the_cache_after_an_interruption() {
         distinct_rest.len()
     );
 }
+
+#[test]
+fn ask_json_is_byte_identical_across_thread_counts_and_processes() {
+    use crate::support::fixtures::bin_in;
+    let root = tempfile::tempdir().unwrap();
+    copy_repo_corpus(&root.path().join("corpus"));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let question = &english_questions()[0].question;
+    let ask = |threads: &str| {
+        let out = bin_in(repo)
+            .arg("--corpus")
+            .arg(root.path().join("corpus"))
+            .arg("--data")
+            .arg(root.path().join("data"))
+            .args(["ask", "--json", question])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let first = ask("2");
+    assert!(String::from_utf8_lossy(&first).contains("\"hits\""));
+    assert_eq!(ask("1"), first, "one thread");
+    assert_eq!(ask("2"), first, "another process");
+}
