@@ -372,6 +372,9 @@ fn index(
 
 /// `eval`: retrieval measured on a question set.
 fn eval(library: &Library, questions: &Path, top: usize, json: bool) -> anyhow::Result<ExitCode> {
+    if library.embeddings_pending() {
+        eprintln!("{}", text().semantic_pending);
+    }
     let set = coverage_bot::eval::read_questions(questions)?;
     let mut outcomes = Vec::with_capacity(set.len());
     for q in &set {
