@@ -635,6 +635,9 @@ pub fn search(
         return Ok(result(answer, 0.0));
     };
     let mut candidates = ranked_candidates(snapshot, &mut analyzers, &prepared, k)?;
+    // The best coverage among the lexical top 5, before fusion can push those passages down:
+    // the abstention rule weighs what the corpus says lexically, whatever the final ranking.
+    let lexical_coverage = best_coverage(&candidates);
     let mut dense_margin = None;
     if let Some(semantic) = semantic {
         match semantic.encoder.embed(&[question], Prefix::Query) {
@@ -656,11 +659,7 @@ pub fn search(
             }
         }
     }
-    let coverage = candidates
-        .iter()
-        .take(5)
-        .map(|c| c.coverage)
-        .fold(0.0, f32::max);
+    let coverage = best_coverage(&candidates).max(lexical_coverage);
     tracing::debug!(
         terms = ?prepared.matcher.terms.iter().map(|t| format!("{}({:.2}){:?}", t.stem, t.idf, t.alt_stems)).collect::<Vec<_>>(),
         coverage,
@@ -672,7 +671,7 @@ pub fn search(
         "abstention evidence"
     );
     let abstain = match dense_margin {
-        Some(margin) => crate::fusion::abstains(margin, coverage, settings.min_coverage),
+        Some(margin) => crate::fusion::abstains(margin, coverage),
         None => coverage < settings.min_coverage,
     };
     if abstain || candidates.is_empty() {
@@ -720,6 +719,15 @@ fn ranked_candidates(
     }
     sort_candidates(&mut candidates);
     Ok(candidates)
+}
+
+/// The highest coverage among the first five candidates.
+fn best_coverage(candidates: &[Candidate]) -> f32 {
+    candidates
+        .iter()
+        .take(5)
+        .map(|c| c.coverage)
+        .fold(0.0, f32::max)
 }
 
 /// Terms of the question found in each article's title (passages of one article share it).
