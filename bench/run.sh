@@ -81,6 +81,11 @@ for size in $SIZES; do
 
   peer=()
   case " $PEER_SIZES " in *" $size "*) peer=(--peer-python bench/.venv/bin/python) ;; esac
+  # The hybrid peer beside our semantic answers: real vectors at seed, random ones at 10k.
+  case "$size" in
+    seed) [ ${#peer[@]} -gt 0 ] && peer+=(--hybrid-peer real) ;;
+    10k) [ ${#peer[@]} -gt 0 ] && peer+=(--hybrid-peer synthetic) ;;
+  esac
   echo "== query $size"
   $BENCH "${config[@]}" --corpus "$corpus" --data "$data" query --label "$size" --rounds "$ROUNDS" \
     "${peer[@]}" --out "$RESULTS/query-$size.json" >/dev/null

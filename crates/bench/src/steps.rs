@@ -156,6 +156,7 @@ pub fn query(
         abstained: abstained as f64 / mix.len() as f64,
         rss_mb: proc_status_mb(None, "VmRSS").unwrap_or(0.0),
         peer: None,
+        hybrid_peer: None,
     })
 }
 
@@ -165,9 +166,12 @@ pub fn peer(
     script: &Path,
     queries: &Path,
     rounds: usize,
+    hybrid: Option<&str>,
 ) -> anyhow::Result<PeerResult> {
     let output = Command::new(python)
         .arg(script)
+        .arg("--hybrid")
+        .arg(hybrid.unwrap_or("off"))
         .arg("--corpus")
         .arg(&config.corpus.dir)
         .arg("--queries")
