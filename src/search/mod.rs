@@ -15,10 +15,14 @@ use crate::analysis::{AnalyzedToken, Analyzers};
 use crate::config::SearchConfig;
 use crate::index::Snapshot;
 use crate::quote::{extract_quote, MatchedToken, QueryTerm, TermMatcher};
-use crate::semantic::vectors::{PassageVectors, QueryVector};
-use crate::semantic::{Encoder, Prefix};
+use crate::semantic::vectors::QueryVector;
+use crate::semantic::Prefix;
+
+mod hybrid;
 use crate::span::Span;
 use crate::text::strip_controls;
+use hybrid::hybrid_candidates;
+pub use hybrid::Semantic;
 
 /// Longest question text analyzed, in characters. Longer input (a pasted message) is cut: the
 /// first part carries enough terms, and the cost of a query stays bounded.
@@ -551,15 +555,6 @@ fn quoted_clauses(
         .collect()
 }
 
-/// What semantic search needs: the encoder and the generation's passage embeddings.
-#[derive(Clone, Copy)]
-pub struct Semantic<'a> {
-    /// Embeds the question.
-    pub encoder: &'a Encoder,
-    /// The passages' vectors, by row.
-    pub vectors: &'a PassageVectors,
-}
-
 /// A candidate passage read back from the index.
 struct Candidate {
     score: f32,
@@ -761,54 +756,6 @@ fn sort_candidates(candidates: &mut [Candidate]) {
             .then_with(|| a.file.cmp(&b.file))
             .then(a.span.start.cmp(&b.span.start))
     });
-}
-
-/// Adds the dense candidates to the lexical ones and ranks the union by the fused score
-/// ([`crate::fusion`]). Returns the ranking and the dense margin for abstention.
-fn hybrid_candidates(
-    snapshot: &Snapshot,
-    analyzers: &mut Analyzers,
-    prepared: &Prepared,
-    semantic: Semantic<'_>,
-    query: &QueryVector,
-    lexical: Vec<Candidate>,
-) -> tantivy::Result<(Vec<Candidate>, f32)> {
-    let dense_top = semantic.vectors.top(query, crate::fusion::DENSE_CANDIDATES);
-    let dense_list: Vec<f32> = dense_top.iter().map(|(_, s)| *s).collect();
-    let lexical_list: Vec<f32> = lexical.iter().map(|c| c.score).collect();
-    let lexical_rows: HashSet<usize> = lexical.iter().map(|c| c.row).collect();
-    let mut lexical_scores: Vec<Option<f32>> = lexical.iter().map(|c| Some(c.score)).collect();
-    let mut candidates = lexical;
-    let searcher = snapshot.reader.searcher();
-    let mut titles = TitleMatches::default();
-    for &(row, _) in &dense_top {
-        if lexical_rows.contains(&row) || row >= semantic.vectors.len() {
-            continue;
-        }
-        let term = Term::from_field_u64(snapshot.fields.row, row as u64);
-        let by_row = TermQuery::new(term, IndexRecordOption::Basic);
-        let found = searcher.search(&by_row, &TopDocs::with_limit(1).order_by_score())?;
-        if let Some((_, address)) = found.first() {
-            let mut candidate = read_candidate(&searcher, snapshot, 0.0, *address)?;
-            annotate(&mut candidate, prepared, analyzers, &mut titles);
-            candidates.push(candidate);
-            lexical_scores.push(None);
-        }
-    }
-    let dense: Vec<f32> = candidates
-        .iter()
-        .map(|c| {
-            semantic
-                .vectors
-                .similarity(query, c.row.min(semantic.vectors.len().saturating_sub(1)))
-        })
-        .collect();
-    let fused = crate::fusion::fuse(&lexical_scores, &dense, &lexical_list, &dense_list);
-    for (candidate, score) in candidates.iter_mut().zip(fused) {
-        candidate.score = score;
-    }
-    sort_candidates(&mut candidates);
-    Ok((candidates, crate::fusion::dense_margin(&dense_list)))
 }
 
 /// The first three articles among the candidates, for an abstention.

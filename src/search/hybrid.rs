@@ -1,0 +1,72 @@
+//! Hybrid ranking: the dense candidates of the embedding matrix join the lexical ones, and the
+//! union is ranked by the fused score ([`crate::fusion`]).
+
+use std::collections::HashSet;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::Term;
+
+use super::{annotate, read_candidate, sort_candidates, Candidate, Prepared, TitleMatches};
+use crate::analysis::Analyzers;
+use crate::index::Snapshot;
+use crate::semantic::vectors::{PassageVectors, QueryVector};
+use crate::semantic::Encoder;
+
+/// What semantic search needs: the encoder and the generation's passage embeddings.
+#[derive(Clone, Copy)]
+pub struct Semantic<'a> {
+    /// Embeds the question.
+    pub encoder: &'a Encoder,
+    /// The passages' vectors, by row.
+    pub vectors: &'a PassageVectors,
+}
+
+/// Adds the dense candidates to the lexical ones and ranks the union by the fused score
+/// ([`crate::fusion`]). Returns the ranking and the dense margin for abstention.
+pub(super) fn hybrid_candidates(
+    snapshot: &Snapshot,
+    analyzers: &mut Analyzers,
+    prepared: &Prepared,
+    semantic: Semantic<'_>,
+    query: &QueryVector,
+    lexical: Vec<Candidate>,
+) -> tantivy::Result<(Vec<Candidate>, f32)> {
+    let dense_top = semantic.vectors.top(query, crate::fusion::DENSE_CANDIDATES);
+    let dense_list: Vec<f32> = dense_top.iter().map(|(_, s)| *s).collect();
+    let lexical_list: Vec<f32> = lexical.iter().map(|c| c.score).collect();
+    let lexical_rows: HashSet<usize> = lexical.iter().map(|c| c.row).collect();
+    let mut lexical_scores: Vec<Option<f32>> = lexical.iter().map(|c| Some(c.score)).collect();
+    let mut candidates = lexical;
+    let searcher = snapshot.reader.searcher();
+    let mut titles = TitleMatches::default();
+    for &(row, _) in &dense_top {
+        if lexical_rows.contains(&row) || row >= semantic.vectors.len() {
+            continue;
+        }
+        let term = Term::from_field_u64(snapshot.fields.row, row as u64);
+        let by_row = TermQuery::new(term, IndexRecordOption::Basic);
+        let found = searcher.search(&by_row, &TopDocs::with_limit(1).order_by_score())?;
+        if let Some((_, address)) = found.first() {
+            let mut candidate = read_candidate(&searcher, snapshot, 0.0, *address)?;
+            annotate(&mut candidate, prepared, analyzers, &mut titles);
+            candidates.push(candidate);
+            lexical_scores.push(None);
+        }
+    }
+    let dense: Vec<f32> = candidates
+        .iter()
+        .map(|c| {
+            semantic
+                .vectors
+                .similarity(query, c.row.min(semantic.vectors.len().saturating_sub(1)))
+        })
+        .collect();
+    let fused = crate::fusion::fuse(&lexical_scores, &dense, &lexical_list, &dense_list);
+    for (candidate, score) in candidates.iter_mut().zip(fused) {
+        candidate.score = score;
+    }
+    sort_candidates(&mut candidates);
+    Ok((candidates, crate::fusion::dense_margin(&dense_list)))
+}
