@@ -23,6 +23,7 @@ use crate::index::{
 };
 use crate::passage::{split_passages, Passage};
 use crate::semantic::cache::EmbeddingCache;
+use crate::semantic::passages::KeyedTexts;
 use crate::semantic::vectors::VECTORS_FILE;
 
 /// What a build reads and how, taken from the config once.
@@ -167,9 +168,10 @@ fn write_generation(
             encoder.dimension(),
             &encoder.info().sha256,
         );
-        let missing = crate::semantic::passages::missing(&texts, &cache).len();
+        let passages = KeyedTexts::new(texts);
+        let missing = crate::semantic::passages::missing(&passages, &cache).len();
         if missing <= settings.embed_during_build_max {
-            match embed_generation(generation, &texts, encoder, &mut cache, cancel)? {
+            match embed_generation(generation, &passages, encoder, &mut cache, cancel)? {
                 Some(computed) => {
                     catalog.semantic_model = Some(encoder.info().sha256.clone());
                     catalog.embedded_passages = computed;
@@ -190,14 +192,14 @@ fn write_generation(
 /// cache. Returns how many passages were embedded; `None` when cancelled.
 pub(crate) fn embed_generation(
     generation: &Path,
-    texts: &[String],
+    passages: &KeyedTexts,
     encoder: &crate::semantic::Encoder,
     cache: &mut EmbeddingCache,
     cancel: &AtomicBool,
 ) -> Result<Option<usize>> {
-    let progress = progress_bar(texts.len() as u64, "passages embedded");
+    let progress = progress_bar(passages.len() as u64, "passages embedded");
     let embedded =
-        crate::semantic::passages::embed_passages(encoder, texts, cache, cancel, &progress)?;
+        crate::semantic::passages::embed_passages(encoder, passages, cache, cancel, &progress)?;
     progress.finish_and_clear();
     let Some(embedded) = embedded else {
         return Ok(None);

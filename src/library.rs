@@ -497,13 +497,14 @@ impl Library {
             }
         })?;
         let snapshot = self.snapshot();
-        let texts = crate::index::passage_texts(&snapshot)?;
+        let passages =
+            crate::semantic::passages::KeyedTexts::new(crate::index::passage_texts(&snapshot)?);
         let sha = &encoder.info().sha256;
         let mut cache = EmbeddingCache::open(&self.settings.data_dir, encoder.dimension(), sha);
         self.reindexing.store(true, Ordering::Relaxed);
         let embedded = crate::build::embed_generation(
             &snapshot.dir,
-            &texts,
+            &passages,
             encoder,
             &mut cache,
             &self.cancel,
@@ -518,7 +519,7 @@ impl Library {
         crate::build::write_catalog(&snapshot.dir, &catalog)?;
         let reopened = open_generation(&snapshot.dir, &self.analyzers)?;
         self.current.store(Arc::new(reopened));
-        tracing::info!(passages = texts.len(), computed, "semantic answers on");
+        tracing::info!(passages = passages.len(), computed, "semantic answers on");
         Ok(true)
     }
 

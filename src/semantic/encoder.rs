@@ -52,25 +52,21 @@ const KERNEL_ROW: usize = 256;
 /// A matrix in the layout [`Linear`] runs: Q8_0, rows padded to a multiple of 256 weights.
 pub(crate) fn runtime_matrix(weight: &QTensor) -> ModelResult<QTensor> {
     let (_, width) = weight.shape().dims2()?;
-    if weight.dtype() == GgmlDType::Q8_0 && width.is_multiple_of(KERNEL_ROW) {
-        let data = weight.data()?.into_owned();
-        let storage = candle_core::quantized::QStorage::from_data(
-            std::borrow::Cow::Owned(data),
-            &Device::Cpu,
-            GgmlDType::Q8_0,
-        )?;
-        return Ok(QTensor::new(storage, weight.shape().clone())?);
-    }
     let dense = weight.dequantize(&Device::Cpu)?;
     let padded = dense.pad_with_zeros(1, 0, width.next_multiple_of(KERNEL_ROW) - width)?;
     Ok(QTensor::quantize(&padded, GgmlDType::Q8_0)?)
 }
 
+/// Whether a matrix is already in [`runtime_matrix`]'s layout.
+pub(crate) fn in_runtime_layout(weight: &QTensor) -> bool {
+    let width = weight.shape().dims().last().copied().unwrap_or(0);
+    weight.dtype() == GgmlDType::Q8_0 && width.is_multiple_of(KERNEL_ROW)
+}
+
 impl Linear {
     /// `inputs`: the width of the layer's input (the matrix may be wider, padded).
     fn new(weight: QTensor, bias: Tensor, inputs: usize) -> ModelResult<Linear> {
-        let (_, width) = weight.shape().dims2()?;
-        let weight = if weight.dtype() == GgmlDType::Q8_0 && width.is_multiple_of(KERNEL_ROW) {
+        let weight = if in_runtime_layout(&weight) {
             weight
         } else {
             runtime_matrix(&weight)?
@@ -124,6 +120,20 @@ pub struct Encoder {
     info: ModelInfo,
 }
 
+/// The model's tensors, taken out one by one as the layers are built.
+struct Weights {
+    tensors: std::collections::HashMap<String, QTensor>,
+    what: String,
+}
+
+impl Weights {
+    fn take(&mut self, name: String) -> ModelResult<QTensor> {
+        self.tensors
+            .remove(&name)
+            .ok_or_else(|| ModelError::format(self.what.clone(), format!("no tensor {name}")))
+    }
+}
+
 /// One window of at most `max_positions - 2` content tokens of one text.
 struct Window {
     text: usize,
@@ -148,19 +158,21 @@ impl Encoder {
             ));
         }
         let tokenizer = model.tokenizer()?;
-        let what = info.path.display().to_string();
-        let mut take = |name: String| {
-            model
-                .tensors
-                .remove(&name)
-                .ok_or_else(|| ModelError::format(what.clone(), format!("no tensor {name}")))
+        let mut weights = Weights {
+            tensors: std::mem::take(&mut model.tensors),
+            what: info.path.display().to_string(),
         };
-        let mut vector =
-            |name: String| -> ModelResult<Tensor> { Ok(take(name)?.dequantize(&Device::Cpu)?) };
+        let mut take = |name: String| weights.take(name);
+        let vector = |take: &mut dyn FnMut(String) -> ModelResult<QTensor>, name: String| {
+            ModelResult::Ok(take(name)?.dequantize(&Device::Cpu)?)
+        };
         let norm = |w: Tensor, b: Tensor| LayerNorm::new(w, b, shape.layer_norm_eps);
-        let embedding_norm = norm(vector("emb.ln.w".into())?, vector("emb.ln.b".into())?);
-        let position = vector("emb.pos".into())?;
-        let token_type = vector("emb.type".into())?.get(0)?;
+        let embedding_norm = norm(
+            vector(&mut take, "emb.ln.w".into())?,
+            vector(&mut take, "emb.ln.b".into())?,
+        );
+        let position = vector(&mut take, "emb.pos".into())?;
+        let token_type = vector(&mut take, "emb.type".into())?.get(0)?;
         let mut layers = Vec::with_capacity(shape.layers);
         for l in 0..shape.layers {
             let mut linear = |part: &str| -> ModelResult<Linear> {
@@ -171,22 +183,20 @@ impl Encoder {
                 };
                 Linear::new(
                     take(format!("l{l}.{part}.w"))?,
-                    take(format!("l{l}.{part}.b"))?.dequantize(&Device::Cpu)?,
+                    vector(&mut take, format!("l{l}.{part}.b"))?,
                     inputs,
                 )
             };
             let (query, key, value) = (linear("q")?, linear("k")?, linear("v")?);
             let attention_out = linear("ao")?;
             let (feed_in, feed_out) = (linear("fi")?, linear("fo")?);
-            let mut vector =
-                |name: String| -> ModelResult<Tensor> { Ok(take(name)?.dequantize(&Device::Cpu)?) };
             let attention_norm = norm(
-                vector(format!("l{l}.aln.w"))?,
-                vector(format!("l{l}.aln.b"))?,
+                vector(&mut take, format!("l{l}.aln.w"))?,
+                vector(&mut take, format!("l{l}.aln.b"))?,
             );
             let output_norm = norm(
-                vector(format!("l{l}.oln.w"))?,
-                vector(format!("l{l}.oln.b"))?,
+                vector(&mut take, format!("l{l}.oln.w"))?,
+                vector(&mut take, format!("l{l}.oln.b"))?,
             );
             layers.push(Layer {
                 query,

@@ -70,12 +70,7 @@ pub fn import_folder(folder: &Path, precision: Precision) -> ModelResult<ModelFi
         max_positions: config.max_position_embeddings,
         layer_norm_eps: config.layer_norm_eps,
     };
-    let tensors = convert_tensors(&weights, &shape, precision).map_err(|e| match e {
-        ModelError::Format { message, .. } => {
-            ModelError::format(weights_path.display().to_string(), message)
-        }
-        other => other,
-    })?;
+    let tensors = convert_tensors(&weights, &shape, precision, &weights_path)?;
     Ok(ModelFile {
         shape,
         vocabulary,
@@ -158,13 +153,16 @@ fn convert_tensors(
     weights: &HashMap<String, Tensor>,
     shape: &BertShape,
     precision: Precision,
+    path: &Path,
 ) -> ModelResult<HashMap<String, QTensor>> {
     let mut out = HashMap::new();
     for (ours, theirs) in name_pairs(shape.layers) {
         let tensor = weights
             .get(&theirs)
             .or_else(|| weights.get(&format!("bert.{theirs}")))
-            .ok_or_else(|| ModelError::format("weights", format!("no tensor {theirs}")))?;
+            .ok_or_else(|| {
+                ModelError::format(path.display().to_string(), format!("no tensor {theirs}"))
+            })?;
         // The big matrices are quantized; vectors and the small position/type tables stay f32.
         let quantize = precision == Precision::Q4_0
             && ours.ends_with(".w")

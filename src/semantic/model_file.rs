@@ -148,7 +148,9 @@ impl ModelFile {
     pub fn prepare_layers(&mut self) -> ModelResult<()> {
         for (name, tensor) in self.tensors.iter_mut() {
             let is_matrix = name.starts_with('l') && name.ends_with(".w") && !name.contains("ln.");
-            if is_matrix && tensor.dtype() != GgmlDType::F32 {
+            let convert =
+                tensor.dtype() != GgmlDType::F32 && !super::encoder::in_runtime_layout(tensor);
+            if is_matrix && convert {
                 *tensor = super::encoder::runtime_matrix(tensor)?;
             }
         }

@@ -24,27 +24,53 @@ pub struct Embedded {
     pub keys: Vec<u64>,
 }
 
+/// A generation's passage texts in row order, with their cache keys hashed once (a million
+/// passages is 400 MB of text to hash).
+pub struct KeyedTexts {
+    texts: Vec<String>,
+    keys: Vec<u64>,
+}
+
+impl KeyedTexts {
+    /// Hashes every text.
+    pub fn new(texts: Vec<String>) -> KeyedTexts {
+        let keys = texts.iter().map(|t| passage_key(t)).collect();
+        KeyedTexts { texts, keys }
+    }
+
+    /// Number of passages.
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+}
+
 /// Indices of the passages whose vectors the cache lacks (one per distinct text).
-pub fn missing(texts: &[String], cache: &EmbeddingCache) -> Vec<usize> {
+pub fn missing(passages: &KeyedTexts, cache: &EmbeddingCache) -> Vec<usize> {
     let mut seen = HashSet::new();
-    (0..texts.len())
+    (0..passages.len())
         .filter(|&i| {
-            let key = passage_key(&texts[i]);
+            let key = passages.keys[i];
             cache.get(key).is_none() && seen.insert(key)
         })
         .collect()
 }
 
-/// Embeds `texts` (row order) through `cache`; `None` when cancelled (what was embedded stays in
-/// the cache).
+/// Embeds the passages (row order) through `cache`; `None` when cancelled (what was embedded
+/// stays in the cache).
 pub fn embed_passages(
     encoder: &Encoder,
-    texts: &[String],
+    passages: &KeyedTexts,
     cache: &mut EmbeddingCache,
     cancel: &AtomicBool,
     progress: &indicatif::ProgressBar,
 ) -> ModelResult<Option<Embedded>> {
-    let missing = missing(texts, cache);
+    let missing = missing(passages, cache);
+    let (texts, keys) = (&passages.texts, &passages.keys);
     progress.set_length(missing.len() as u64);
     for chunk in missing.chunks(CHUNK) {
         if cancel.load(Ordering::Relaxed) {
@@ -52,17 +78,12 @@ pub fn embed_passages(
         }
         let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_str()).collect();
         let vectors = encoder.embed(&batch, Prefix::Passage)?;
-        let keyed: Vec<(u64, Vec<f32>)> = chunk
-            .iter()
-            .map(|&i| passage_key(&texts[i]))
-            .zip(vectors)
-            .collect();
+        let keyed: Vec<(u64, Vec<f32>)> = chunk.iter().map(|&i| keys[i]).zip(vectors).collect();
         cache.append(&keyed)?;
         progress.inc(chunk.len() as u64);
     }
-    let keys: Vec<u64> = texts.iter().map(|t| passage_key(t)).collect();
     let mut vectors = PassageVectors::new(encoder.dimension(), &encoder.info().sha256);
-    for key in &keys {
+    for key in keys {
         match cache.get(*key) {
             Some((scale, values)) => vectors.push_stored(*key, *scale, values),
             // Unreachable: every missing key was appended above.
@@ -78,6 +99,6 @@ pub fn embed_passages(
     Ok(Some(Embedded {
         vectors,
         computed: missing.len(),
-        keys,
+        keys: keys.clone(),
     }))
 }

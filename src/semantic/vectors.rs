@@ -102,8 +102,14 @@ impl PassageVectors {
     /// The `k` most similar rows, best first (ties by row, so the order never varies). An exact
     /// scan: about 0.4 ms per 10⁵ rows on one core.
     pub fn top(&self, query: &QueryVector, k: usize) -> Vec<(usize, f32)> {
+        // The kernel is chosen once per scan, not once per row.
+        let dot = dot_kernel();
+        let d = self.dimension;
         let mut scored: Vec<(usize, f32)> = (0..self.len())
-            .map(|row| (row, self.similarity(query, row)))
+            .map(|row| {
+                let dot = dot(&self.values[row * d..(row + 1) * d], &query.values);
+                (row, dot as f32 * self.scales[row] * query.scale)
+            })
             .collect();
         let k = k.min(scored.len());
         if k == 0 {
@@ -197,14 +203,24 @@ impl PassageVectors {
 /// loop does not vectorize well; compiled again for AVX2 and picked at run time, the scan of
 /// 10⁵ rows is several times faster.
 fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    dot_kernel()(a, b)
+}
+
+/// The fastest dot product this CPU runs.
+fn dot_kernel() -> fn(&[i8], &[i8]) -> i32 {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { dot_i8_avx2(a, b) };
+            return dot_i8_avx2_checked;
         }
     }
-    dot_i8_portable(a, b)
+    dot_i8_portable
+}
+
+#[cfg(target_arch = "x86_64")]
+fn dot_i8_avx2_checked(a: &[i8], b: &[i8]) -> i32 {
+    // SAFETY: only returned by `dot_kernel` after checking that the CPU supports AVX2.
+    unsafe { dot_i8_avx2(a, b) }
 }
 
 fn dot_i8_portable(a: &[i8], b: &[i8]) -> i32 {
