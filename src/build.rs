@@ -144,7 +144,8 @@ fn write_generation(
         }
         progress.inc(1);
         match read_article(entry, settings.max_file_bytes, tools.cleaner) {
-            Ok(article) => {
+            Ok(mut article) => {
+                let first_row = collected.passages;
                 for passage in split_passages(&article, settings.max_passage_chars) {
                     let row = collected.passages as u64;
                     writer.add_document(passage_document(fields, &passage, &article.text, row))?;
@@ -153,6 +154,7 @@ fn write_generation(
                         texts.push(passage.span.of(&article.text).to_string());
                     }
                 }
+                article.meta.rows = first_row..collected.passages;
                 collected.article(entry, article, tools.cleaner);
             }
             Err(reason) => collected.skipped(entry, reason),

@@ -42,6 +42,10 @@ pub struct ArticleMeta {
     /// Whether the title came from front matter (so it is not looked for in the body).
     #[serde(default)]
     pub title_in_front_matter: bool,
+    /// Its passages' rows in the generation's embedding matrix (contiguous: an article's
+    /// passages are indexed together). Set by the build; empty for an article only parsed.
+    #[serde(default)]
+    pub rows: std::ops::Range<usize>,
 }
 
 /// One numbered paragraph of an article: a content block, with a short heading that precedes it
@@ -661,6 +665,7 @@ fn build_article(
         hash: short_hash(&text),
         body_start: Some(body_start),
         title_in_front_matter,
+        rows: 0..0,
     };
     Ok(Article {
         meta,

@@ -80,6 +80,9 @@ pub struct QuestionOutcome {
     pub quote_rank: Option<usize>,
     /// Rank of the first hit from an expected source.
     pub source_rank: Option<usize>,
+    /// Rank of the first hit whose whole passage contains an answer: with `quote_rank`, tells a
+    /// wrong passage from a quote that left the answer out.
+    pub passage_rank: Option<usize>,
     /// Whether the search abstained.
     pub abstained: bool,
     /// Whether an answer was expected.
@@ -118,11 +121,21 @@ pub fn judge(question: &EvalQuestion, result: &SearchResult, top_k: usize) -> Qu
         .iter()
         .position(|h| question.sources.contains(&h.source))
         .map(|i| i + 1);
+    let passage_rank = hits
+        .iter()
+        .position(|h| {
+            question
+                .answers
+                .iter()
+                .any(|a| quote_contains(&h.passage, a))
+        })
+        .map(|i| i + 1);
     QuestionOutcome {
         id: question.id.clone(),
         kind: question.kind.clone(),
         quote_rank,
         source_rank,
+        passage_rank,
         abstained: result.is_abstained(),
         answerable: !question.sources.is_empty(),
         top: hits
@@ -233,6 +246,7 @@ mod tests {
             kind: None,
             quote_rank,
             source_rank,
+            passage_rank: quote_rank,
             abstained,
             answerable,
             top: None,

@@ -81,14 +81,17 @@ pub(crate) fn fuse(
         .collect()
 }
 
-/// How far the best dense score stands above the median of the dense candidates.
-pub(crate) fn dense_margin(dense_list: &[f32]) -> f32 {
-    if dense_list.is_empty() {
+/// How far `best` stands above the median of `reference`, the whole corpus's dense candidates. A
+/// filtered question measures its best kept passage against the corpus, not against the few
+/// passages its filter kept: the rule was calibrated on corpus-wide candidate lists, and a
+/// median over a handful of rows would mean something else.
+pub(crate) fn dense_margin_of(best: f32, reference: &[f32]) -> f32 {
+    if reference.is_empty() || !best.is_finite() {
         return 0.0;
     }
-    let mut sorted = dense_list.to_vec();
+    let mut sorted = reference.to_vec();
     sorted.sort_by(|a, b| b.total_cmp(a));
-    sorted[0] - sorted[sorted.len() / 2]
+    best - sorted[sorted.len() / 2]
 }
 
 /// Whether the corpus does not answer: the best passage covers little of the question and no
@@ -140,14 +143,17 @@ mod tests {
 
     #[test]
     fn abstention_needs_both_a_flat_dense_list_and_low_coverage() {
-        let flat = dense_margin(&[0.84, 0.835, 0.83, 0.83, 0.82]);
-        let peaked = dense_margin(&[0.91, 0.84, 0.83, 0.83, 0.82]);
+        let corpus = [0.84, 0.835, 0.83, 0.83, 0.82];
+        let flat = dense_margin_of(0.84, &corpus);
+        // A filter's best kept passage, measured against the whole corpus's candidates.
+        let peaked = dense_margin_of(0.91, &corpus);
         assert!(abstains(flat, 0.1));
         assert!(!abstains(flat, 0.9));
         assert!(!abstains(peaked, 0.1));
         // Less coverage needs a larger margin to answer.
         assert!(abstains(0.03, 0.0));
         assert!(!abstains(0.03, 0.3));
-        assert_eq!(dense_margin(&[]), 0.0);
+        assert_eq!(dense_margin_of(0.9, &[]), 0.0);
+        assert_eq!(dense_margin_of(f32::NEG_INFINITY, &corpus), 0.0);
     }
 }

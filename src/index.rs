@@ -27,7 +27,7 @@ use crate::semantic::vectors::{PassageVectors, VECTORS_FILE};
 use crate::text::{short_hash, short_hash_bytes};
 
 /// Version of the schema and catalog format.
-pub(crate) const FORMAT_VERSION: u32 = 4;
+pub(crate) const FORMAT_VERSION: u32 = 5;
 
 /// The fields of a passage document.
 #[derive(Debug, Clone, Copy)]

@@ -13,6 +13,7 @@ pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod filter;
 pub(crate) mod frozen_dir;
 pub(crate) mod fusion;
 pub mod generation;

@@ -17,6 +17,7 @@ use crate::clean::Cleaner;
 use crate::config::{Config, SemanticMode};
 use crate::corpus::{list_corpus, ArticleMeta, SkippedFile};
 use crate::error::{CoreError, Result};
+use crate::filter::{Filter, OutletCount};
 use crate::index::{activate_generation, fingerprint, open_generation, Snapshot};
 use crate::lock::{LockError, WriterLock};
 use crate::search::{Abstention, Answer, SearchResult};
@@ -237,8 +238,26 @@ impl Library {
     ///   changed since indexing (even a same-size edit with its modification time restored) is
     ///   dropped, the index is rebuilt, and the search runs again.
     pub fn search(&self, question: &str, k: usize) -> Result<SearchResult> {
+        self.search_filtered(question, k, &Filter::default())
+    }
+
+    /// [`Self::search`] inside the part of the corpus that `filter` keeps. A filter naming an
+    /// article resolves it as `/source` does (an unknown name is refused with suggestions).
+    pub fn search_filtered(
+        &self,
+        question: &str,
+        k: usize,
+        filter: &Filter,
+    ) -> Result<SearchResult> {
+        let filter = match filter.source() {
+            Some(name) => {
+                let file = crate::source::resolve(&self.snapshot(), name)?.file.clone();
+                filter.clone().with_source(file)
+            }
+            None => filter.clone(),
+        };
         let searched = self.snapshot();
-        let result = self.search_repairing(question, k)?;
+        let result = self.search_repairing(question, k, &filter)?;
         let (result, changed) = self.drop_changed_hits(result);
         if changed.is_empty() {
             return Ok(result);
@@ -246,7 +265,7 @@ impl Library {
         tracing::warn!(files = ?changed, "files changed since indexing: rebuilding the index");
         match self.rebuild_replacing(&searched) {
             Ok(_) => Ok(self
-                .drop_changed_hits(self.search_repairing(question, k)?)
+                .drop_changed_hits(self.search_repairing(question, k, &filter)?)
                 .0),
             Err(error) => {
                 self.set_stale(Some(format!(
@@ -259,9 +278,11 @@ impl Library {
         }
     }
 
-    fn attempt(&self, snapshot: &Snapshot, question: &str, k: usize) -> Attempt {
+    fn attempt(&self, snapshot: &Snapshot, question: &str, k: usize, filter: &Filter) -> Attempt {
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let semantic = self.semantic_for(snapshot);
+            // Resolved on each snapshot: a rebuild renumbers the rows.
+            let scope = (!filter.is_empty()).then(|| filter.scope(&snapshot.catalog.articles));
             crate::search::search(
                 snapshot,
                 &self.analyzers,
@@ -269,6 +290,7 @@ impl Library {
                 semantic,
                 question,
                 k,
+                scope.as_ref(),
             )
         }));
         match run {
@@ -278,9 +300,9 @@ impl Library {
         }
     }
 
-    fn search_repairing(&self, question: &str, k: usize) -> Result<SearchResult> {
+    fn search_repairing(&self, question: &str, k: usize, filter: &Filter) -> Result<SearchResult> {
         let snapshot = self.snapshot();
-        let reason = match self.attempt(&snapshot, question, k) {
+        let reason = match self.attempt(&snapshot, question, k, filter) {
             Attempt::Done(result) => return Ok(result),
             Attempt::Failed(reason) => reason,
         };
@@ -295,7 +317,7 @@ impl Library {
                 crate::error::chain(&error)
             )));
         }
-        match self.attempt(&self.snapshot(), question, k) {
+        match self.attempt(&self.snapshot(), question, k, filter) {
             Attempt::Done(result) => Ok(result),
             Attempt::Failed(again) => Err(damaged(again)),
         }
@@ -355,6 +377,12 @@ impl Library {
             .into_iter()
             .cloned()
             .collect()
+    }
+
+    /// The corpus's outlets that contain `partial` (case- and accent-insensitive), with their
+    /// article counts: the choices of the `outlet` filter.
+    pub fn outlets(&self, partial: &str, limit: usize) -> Vec<OutletCount> {
+        crate::filter::outlets(&self.snapshot().catalog.articles, partial, limit)
     }
 
     /// All indexed articles, by file name.

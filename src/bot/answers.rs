@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use poise::serenity_prelude::UserId;
 
+use crate::filter::ScopeCount;
 use crate::render::{self, AnswerControls, Locale, Message};
 use crate::search::Hit;
 
@@ -22,6 +23,8 @@ pub struct Asked {
     pub cut_to: Option<usize>,
     /// All hits fetched, across pages.
     pub hits: Vec<Hit>,
+    /// How many articles the question's filter kept, if it had one.
+    pub scope: Option<ScopeCount>,
     /// Hits per page (at least 1).
     pub per_page: usize,
     /// The asker.
@@ -162,6 +165,7 @@ impl StoredAnswer {
         let controls = if shared_by.is_some() {
             AnswerControls {
                 question_cut_to: asked.cut_to,
+                scope: asked.scope,
                 ..AnswerControls::default()
             }
         } else {
@@ -173,6 +177,7 @@ impl StoredAnswer {
                 more_results: (page + 1 < self.pages())
                     .then(|| ButtonAction::MoreResults(key.to_string()).custom_id()),
                 question_cut_to: asked.cut_to,
+                scope: asked.scope,
             }
         };
         let mut message = render::answer_message(
@@ -216,6 +221,7 @@ mod tests {
             question: "q".into(),
             cut_to: None,
             hits: Vec::new(),
+            scope: None,
             per_page: 3,
             owner: UserId::new(1),
             locale: Locale::En,
@@ -231,6 +237,25 @@ mod tests {
         let store = AnswerStore::new(Duration::from_secs(60));
         store.insert("k", asked());
         assert_eq!(store.with("k", |e| e.asked.owner), Some(UserId::new(1)));
+    }
+
+    #[test]
+    fn a_filtered_answer_says_how_many_articles_it_searched_in_every_rendering() {
+        let store = AnswerStore::new(Duration::from_secs(60));
+        let scope = Some(ScopeCount { kept: 2, total: 9 });
+        store.insert("k", Asked { scope, ..asked() });
+        for shared_by in [None, Some("Ann")] {
+            let message = store.with("k", |e| e.render("k", 0, shared_by)).unwrap();
+            let description = message.embeds[0].description.clone().unwrap_or_default();
+            assert!(description.contains("2 of 9 articles"), "{description}");
+        }
+        store.insert("u", asked());
+        let message = store.with("u", |e| e.render("u", 0, None)).unwrap();
+        assert!(!message.embeds[0]
+            .description
+            .clone()
+            .unwrap_or_default()
+            .contains("articles."));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::answers::{Asked, ButtonAction};
 use super::reply::poise_reply;
 use super::{Context, Data, Error, Refusal};
 use crate::error::CoreError;
+use crate::filter::Filter;
 use crate::messages::{CommandText, Locale};
 use crate::render;
 
@@ -44,6 +45,7 @@ async fn answer(
     text: String,
     per_page: usize,
     public: bool,
+    filter: Filter,
 ) -> Result<(), Error> {
     let data = ctx.data();
     let library = data.library.clone();
@@ -65,7 +67,20 @@ async fn answer(
     // Searches share a bounded pool so that under load they leave a core to the gateway and to
     // the first responses of other interactions.
     let _slot = data.search_slots.acquire().await?;
-    let result = blocking(move || library.search(&query, fetch)).await??;
+    let searched = blocking(move || library.search_filtered(&query, fetch, &filter)).await?;
+    let result = match searched {
+        Err(CoreError::UnknownSource {
+            requested,
+            suggestions,
+        }) => {
+            return Err(Refusal::UnknownArticle {
+                requested,
+                suggestions,
+            }
+            .into())
+        }
+        other => other?,
+    };
     let locale = locale(&ctx);
     if result.is_abstained() {
         let mut message = render::abstention_message(&result, locale);
@@ -81,6 +96,7 @@ async fn answer(
         Asked {
             question,
             cut_to,
+            scope: result.scope,
             hits: result.into_hits(),
             per_page,
             owner: ctx.author().id,
@@ -97,6 +113,8 @@ async fn answer(
 }
 
 /// `/ask`: a question about the coverage, answered with verbatim quotes.
+// Each Discord option is a parameter of the command function: that is how poise declares them.
+#[allow(clippy::too_many_arguments)]
 #[poise::command(slash_command)]
 pub async fn ask(
     ctx: Context<'_>,
@@ -105,14 +123,29 @@ pub async fn ask(
     #[max = 5]
     results: Option<u8>,
     public: Option<bool>,
+    #[autocomplete = "autocomplete_outlet"]
+    #[max_length = 200]
+    outlet: Option<String>,
+    #[max_length = 40] after: Option<String>,
+    #[max_length = 40] before: Option<String>,
+    #[autocomplete = "autocomplete_source"]
+    #[max_length = 300]
+    source: Option<String>,
 ) -> Result<(), Error> {
+    let filter = Filter::parse(
+        outlet.as_deref(),
+        after.as_deref(),
+        before.as_deref(),
+        source.as_deref(),
+    )
+    .map_err(Refusal::BadFilter)?;
     let settings = &ctx.data().settings;
     // Discord enforces 1-5 on the option; a forged interaction still gets a valid page size.
     let per_page = results
         .map(|n| usize::from(n).clamp(1, 5))
         .unwrap_or(settings.default_results);
     let public = public.unwrap_or(settings.public_by_default);
-    answer(ctx, question, per_page, public).await
+    answer(ctx, question, per_page, public, filter).await
 }
 
 /// "Find sources": the passages that best match a message, to check a claim.
@@ -122,7 +155,19 @@ pub async fn find_sources(ctx: Context<'_>, message: serenity::Message) -> Resul
     if text.is_empty() {
         return Err(Refusal::NothingToCheck.into());
     }
-    answer(ctx, text, 3, false).await
+    answer(ctx, text, 3, false, Filter::default()).await
+}
+
+async fn autocomplete_outlet(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let outlets = ctx.data().library.outlets(partial, render::limits::CHOICES);
+    let choices = render::outlet_choices(&outlets)
+        .into_iter()
+        .map(|(name, value)| serenity::AutocompleteChoice::new(name, value))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
 async fn autocomplete_source(

@@ -75,6 +75,8 @@ pub enum Refusal {
         /// The closest corpus names.
         suggestions: Vec<String>,
     },
+    /// A filter of `/ask` that does not parse.
+    BadFilter(crate::filter::FilterError),
     /// A paragraph number outside the article.
     UnknownParagraph {
         /// The article.
@@ -97,6 +99,7 @@ impl fmt::Display for Refusal {
             Refusal::InvalidOptions { detail } => write!(f, "invalid options: {detail:?}"),
             Refusal::NothingToCheck => write!(f, "message without text"),
             Refusal::UnknownArticle { requested, .. } => write!(f, "unknown article {requested:?}"),
+            Refusal::BadFilter(error) => write!(f, "bad filter: {:?}", error.to_string()),
             Refusal::UnknownParagraph {
                 file, requested, ..
             } => write!(f, "no paragraph {requested} in {file:?}"),
@@ -122,6 +125,7 @@ impl Refusal {
                 requested,
                 suggestions,
             } => render::unknown_source_message(requested, suggestions, locale),
+            Refusal::BadFilter(error) => render::filter_refusal(error, locale),
             Refusal::UnknownParagraph {
                 file,
                 requested,

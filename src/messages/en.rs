@@ -22,6 +22,22 @@ pub(super) static MESSAGES: Messages = Messages {
                     name: "public",
                     description: "Post the answer in the channel instead of a private preview",
                 },
+                OptionText {
+                    name: "outlet",
+                    description: "Only articles from this outlet",
+                },
+                OptionText {
+                    name: "after",
+                    description: "Only articles dated on or after this day (YYYY-MM-DD)",
+                },
+                OptionText {
+                    name: "before",
+                    description: "Only articles dated on or before this day (YYYY-MM-DD)",
+                },
+                OptionText {
+                    name: "source",
+                    description: "Only this article",
+                },
             ],
         },
         find_sources: CommandText {
@@ -69,10 +85,12 @@ pub(super) static MESSAGES: Messages = Messages {
         post_publicly: "Post publicly",
         posted: "Posted",
         more_results: "More results",
+        scope: |kept, total| format!("Filter: searched {kept} of {total} articles."),
     },
     abstention: AbstentionText {
         no_terms: "Your question has no searchable words. Try a few keywords, e.g. `Azure Israël surveillance`.",
         not_covered: "No passage in the corpus answers this question.",
+        out_of_scope: "No article matches this filter (an article without a date never matches a date filter).",
         nearest: "Nearest articles:",
     },
     source: SourceText {
@@ -137,6 +155,8 @@ pub(super) static MESSAGES: Messages = Messages {
         guild_only: "This command works only in a server.",
         invalid_options: "Invalid options; check the command and try again.",
         nothing_to_check: "This message has no text to check.",
+        bad_date: |given| format!("`{given}` is not a date: write it as YYYY-MM-DD, e.g. 2024-03-05."),
+        empty_period: |after, before| format!("The period is empty: {after} comes after {before}."),
         buttons_expired: "These buttons expired; ask again.",
         already_posted: "This answer was already posted.",
         error: "Something went wrong on our side; the error was logged. Please try again.",
@@ -147,6 +167,8 @@ pub(super) static MESSAGES: Messages = Messages {
 pub(super) static TERMINAL: TerminalText = TerminalText {
     no_terms: "Your question has no searchable words.",
     not_covered: "No passage in the corpus answers this question.",
+    out_of_scope: "No article matches this filter (an article without a date never matches a date filter).",
+    scope: |kept, total| format!("(filter: searched {kept} of {total} articles)"),
     nearest: "Nearest articles:",
     quote_bytes: "quote bytes",
     bytes: "bytes",

@@ -23,6 +23,22 @@ pub(super) static MESSAGES: Messages = Messages {
                     name: "public",
                     description: "Publier la réponse dans le salon plutôt qu'en aperçu privé",
                 },
+                OptionText {
+                    name: "media",
+                    description: "Seulement les articles de ce média",
+                },
+                OptionText {
+                    name: "apres",
+                    description: "Seulement les articles datés de ce jour ou après (AAAA-MM-JJ)",
+                },
+                OptionText {
+                    name: "avant",
+                    description: "Seulement les articles datés de ce jour ou avant (AAAA-MM-JJ)",
+                },
+                OptionText {
+                    name: "article",
+                    description: "Seulement cet article",
+                },
             ],
         },
         find_sources: CommandText {
@@ -68,10 +84,12 @@ pub(super) static MESSAGES: Messages = Messages {
         post_publicly: "Publier",
         posted: "Publié",
         more_results: "Plus de résultats",
+        scope: |kept, total| format!("Filtre : {kept} articles cherchés sur {total}."),
     },
     abstention: AbstentionText {
         no_terms: "Votre question ne contient aucun mot cherchable. Essayez quelques mots-clés, p. ex. `Azure Israël surveillance`.",
         not_covered: "Aucun passage du corpus ne répond à cette question.",
+        out_of_scope: "Aucun article ne correspond à ce filtre (un article sans date ne correspond jamais à un filtre de date).",
         nearest: "Articles les plus proches :",
     },
     source: SourceText {
@@ -136,6 +154,8 @@ pub(super) static MESSAGES: Messages = Messages {
         guild_only: "Cette commande ne fonctionne que dans un serveur.",
         invalid_options: "Paramètres invalides ; vérifiez la commande.",
         nothing_to_check: "Ce message ne contient pas de texte à vérifier.",
+        bad_date: |given| format!("`{given}` n'est pas une date : écrivez-la AAAA-MM-JJ, p. ex. 2024-03-05."),
+        empty_period: |after, before| format!("La période est vide : le {after} vient après le {before}."),
         buttons_expired: "Ces boutons ont expiré ; reposez la question.",
         already_posted: "Cette réponse a déjà été publiée.",
         error: "Une erreur s'est produite de notre côté ; elle a été journalisée. Réessayez.",

@@ -144,6 +144,8 @@ pub struct AnswerText {
     pub posted: &'static str,
     /// Button: next page of hits.
     pub more_results: &'static str,
+    /// How many articles a filter kept.
+    pub scope: fn(kept: usize, total: usize) -> String,
 }
 
 /// The reply when nothing in the corpus answers.
@@ -153,6 +155,8 @@ pub struct AbstentionText {
     pub no_terms: &'static str,
     /// No passage answers.
     pub not_covered: &'static str,
+    /// The filter kept no article.
+    pub out_of_scope: &'static str,
     /// Heading of the nearest articles.
     pub nearest: &'static str,
 }
@@ -268,6 +272,10 @@ pub struct NoticeText {
     pub invalid_options: &'static str,
     /// "Find sources" on a message without text.
     pub nothing_to_check: &'static str,
+    /// A filter date that is not `YYYY-MM-DD` (the text given, already made safe).
+    pub bad_date: fn(given: &str) -> String,
+    /// `after` later than `before`.
+    pub empty_period: fn(after: &str, before: &str) -> String,
     /// The buttons of a reply expired.
     pub buttons_expired: &'static str,
     /// "Post publicly" clicked twice.
@@ -283,6 +291,10 @@ pub struct TerminalText {
     pub no_terms: &'static str,
     /// No passage answers.
     pub not_covered: &'static str,
+    /// The filter kept no article.
+    pub out_of_scope: &'static str,
+    /// How many articles a filter kept.
+    pub scope: fn(kept: usize, total: usize) -> String,
     /// Heading of the nearest articles.
     pub nearest: &'static str,
     /// Word before a hit's quote byte range.

@@ -6,6 +6,7 @@ use super::markdown::{
 };
 use super::{limits, Attachment, Button, ButtonStyle, Embed, EmbedField, Locale, Message};
 use crate::corpus::ArticleMeta;
+use crate::filter::{FilterError, OutletCount, ScopeCount};
 use crate::library::Status;
 use crate::search::{Hit, SearchResult};
 use crate::source::SourceView;
@@ -22,6 +23,8 @@ pub struct AnswerControls {
     pub more_results: Option<String>,
     /// The question was cut to this many characters before searching; the answer says so.
     pub question_cut_to: Option<usize>,
+    /// The question was filtered: the answer says how many articles were searched.
+    pub scope: Option<ScopeCount>,
 }
 
 /// An answer for Discord: one embed whose description holds the hits as blockquotes with their
@@ -44,10 +47,15 @@ pub fn answer_message(
         Some(user) => (text.footer_shared)(&truncate_chars(user, 64)),
         None => text.footer.to_string(),
     };
-    let cut_note = controls
-        .question_cut_to
-        .map(|max| format!("\n\n*{}*", (text.question_cut)(max)))
-        .unwrap_or_default();
+    let notes = [
+        controls.question_cut_to.map(|max| (text.question_cut)(max)),
+        controls.scope.map(|s| (text.scope)(s.kept, s.total)),
+    ];
+    let cut_note: String = notes
+        .into_iter()
+        .flatten()
+        .map(|note| format!("\n\n*{note}*"))
+        .collect();
     // The slack of 80 leaves room for the "Truncated" note.
     let budget = limits::EMBED_DESCRIPTION
         .min(limits::EMBED_TOTAL - title.chars().count() - footer.chars().count())
@@ -115,8 +123,13 @@ pub fn abstention_message(result: &SearchResult, locale: Locale) -> Message {
     let text = &locale.messages().abstention;
     let mut content = String::from(match result.abstention() {
         Some(crate::search::Abstention::NoTerms) => text.no_terms,
+        Some(crate::search::Abstention::OutOfScope) => text.out_of_scope,
         _ => text.not_covered,
     });
+    if let Some(scope) = result.scope {
+        content.push('\n');
+        content.push_str(&(locale.messages().answer.scope)(scope.kept, scope.total));
+    }
     if !result.nearest().is_empty() {
         content.push('\n');
         content.push_str(text.nearest);
@@ -444,6 +457,32 @@ pub fn notice(text: &str) -> Message {
 /// The generic error reply; details go to the log, not to the user.
 pub fn error_message(locale: Locale) -> Message {
     notice(locale.messages().notice.error)
+}
+
+/// Autocomplete choices (name, value) for the `outlet` filter: `Le Monde (12)`. Outlets too long
+/// for a choice value are left out (they can still be typed).
+pub fn outlet_choices(outlets: &[OutletCount]) -> Vec<(String, String)> {
+    outlets
+        .iter()
+        .filter(|o| o.outlet.chars().count() <= limits::CHOICE)
+        .take(limits::CHOICES)
+        .map(|o| {
+            let name = format!("{} ({})", one_line(&o.outlet), o.articles);
+            (truncate_chars(&name, limits::CHOICE), o.outlet.clone())
+        })
+        .collect()
+}
+
+/// The reply to a filter that does not parse; the text given is shown as inline code.
+pub fn filter_refusal(error: &FilterError, locale: Locale) -> Message {
+    let text = &locale.messages().notice;
+    let safe = |s: &str| truncate_chars(&one_line(s), 40).replace('`', "'");
+    notice(&match error {
+        FilterError::BadDate { given } => (text.bad_date)(&safe(given)),
+        FilterError::EmptyPeriod { after, before } => {
+            (text.empty_period)(&after.to_string(), &before.to_string())
+        }
+    })
 }
 
 /// Autocomplete choices (name, value) for articles, each within Discord's limits.

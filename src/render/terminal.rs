@@ -14,12 +14,17 @@ use crate::text::{visible_controls as multi, visible_controls_line as line};
 pub fn answer_text(result: &SearchResult, bold: bool) -> String {
     let text = terminal();
     let mut out = String::new();
+    if let Some(scope) = result.scope {
+        out.push_str(&(text.scope)(scope.kept, scope.total));
+        out.push('\n');
+    }
     let hits = match &result.answer {
         Answer::Found { hits } => hits,
         Answer::Abstained { reason, nearest } => {
             out.push_str(match reason {
                 Abstention::NoTerms => text.no_terms,
                 Abstention::NotCovered => text.not_covered,
+                Abstention::OutOfScope => text.out_of_scope,
             });
             out.push('\n');
             if !nearest.is_empty() {
@@ -192,6 +197,7 @@ mod tests {
             hash: "abc".into(),
             body_start: None,
             title_in_front_matter: false,
+            rows: 0..0,
         }
     }
 
@@ -212,6 +218,7 @@ mod tests {
             query: HOSTILE.into(),
             answer: Answer::Found { hits: vec![hit] },
             coverage: 1.0,
+            scope: None,
         };
         let text = answer_text(&result, true);
         assert_inert(&text);

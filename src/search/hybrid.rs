@@ -10,6 +10,7 @@ use tantivy::Term;
 
 use super::{annotate, read_candidate, sort_candidates, Candidate, Prepared, TitleMatches};
 use crate::analysis::Analyzers;
+use crate::filter::Scope;
 use crate::index::Snapshot;
 use crate::semantic::vectors::{PassageVectors, QueryVector};
 use crate::semantic::Encoder;
@@ -32,9 +33,20 @@ pub(super) fn hybrid_candidates(
     semantic: Semantic<'_>,
     query: &QueryVector,
     lexical: Vec<Candidate>,
+    scope: Option<&Scope>,
 ) -> tantivy::Result<(Vec<Candidate>, f32)> {
-    let dense_top = semantic.vectors.top(query, crate::fusion::DENSE_CANDIDATES);
+    let corpus_top = semantic.vectors.top(query, crate::fusion::DENSE_CANDIDATES);
+    let corpus_list: Vec<f32> = corpus_top.iter().map(|(_, s)| *s).collect();
+    let dense_top = match scope {
+        Some(scope) => semantic.vectors.top_among(
+            query,
+            crate::fusion::DENSE_CANDIDATES,
+            scope.rows.iter().cloned(),
+        ),
+        None => corpus_top,
+    };
     let dense_list: Vec<f32> = dense_top.iter().map(|(_, s)| *s).collect();
+    let best_dense = dense_list.first().copied().unwrap_or(f32::NEG_INFINITY);
     let lexical_list: Vec<f32> = lexical.iter().map(|c| c.score).collect();
     let lexical_rows: HashSet<usize> = lexical.iter().map(|c| c.row).collect();
     let mut lexical_scores: Vec<Option<f32>> = lexical.iter().map(|c| Some(c.score)).collect();
@@ -68,5 +80,8 @@ pub(super) fn hybrid_candidates(
         candidate.score = score;
     }
     sort_candidates(&mut candidates);
-    Ok((candidates, crate::fusion::dense_margin(&dense_list)))
+    Ok((
+        candidates,
+        crate::fusion::dense_margin_of(best_dense, &corpus_list),
+    ))
 }

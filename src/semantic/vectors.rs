@@ -102,10 +102,23 @@ impl PassageVectors {
     /// The `k` most similar rows, best first (ties by row, so the order never varies). An exact
     /// scan: about 0.4 ms per 10⁵ rows on one core.
     pub fn top(&self, query: &QueryVector, k: usize) -> Vec<(usize, f32)> {
+        self.top_among(query, k, std::iter::once(0..self.len()))
+    }
+
+    /// [`Self::top`] among the given row ranges only (a filtered question scans only the rows of
+    /// the articles it keeps). Rows past the matrix are ignored.
+    pub fn top_among(
+        &self,
+        query: &QueryVector,
+        k: usize,
+        ranges: impl IntoIterator<Item = std::ops::Range<usize>>,
+    ) -> Vec<(usize, f32)> {
         // The kernel is chosen once per scan, not once per row.
         let dot = dot_kernel();
         let d = self.dimension;
-        let mut scored: Vec<(usize, f32)> = (0..self.len())
+        let mut scored: Vec<(usize, f32)> = ranges
+            .into_iter()
+            .flat_map(|r| r.start.min(self.len())..r.end.min(self.len()))
             .map(|row| {
                 let dot = dot(&self.values[row * d..(row + 1) * d], &query.values);
                 (row, dot as f32 * self.scales[row] * query.scale)
@@ -303,6 +316,9 @@ mod tests {
         }
         let top = vectors.top(&QueryVector::new(&[1.0, 0.0, 0.0, 0.0]), 2);
         assert_eq!(top.iter().map(|t| t.0).collect::<Vec<_>>(), vec![0, 2]);
+        // Among rows 1..3 and a range past the end: row 0 is out of scope, row 2 leads.
+        let among = vectors.top_among(&QueryVector::new(&[1.0, 0.0, 0.0, 0.0]), 5, [1..3, 7..9]);
+        assert_eq!(among.iter().map(|t| t.0).collect::<Vec<_>>(), vec![2, 1]);
     }
 
     #[test]

@@ -134,7 +134,11 @@ fn check_query(question: &str) -> SearchResult {
                 post_publicly: Some("cb:pub:1234567890".into()),
                 more_results: Some("cb:more:1234567890:1".into()),
                 posted: false,
-                question_cut_to: None,
+                question_cut_to: Some(1000),
+                scope: Some(coverage_bot::filter::ScopeCount {
+                    kept: usize::MAX,
+                    total: usize::MAX,
+                }),
             };
             let first =
                 render::answer_message(question, hits, 1, locale, Some(question), &controls);

@@ -14,6 +14,7 @@ mod data_safety;
 mod dev_sets;
 mod eval_floors;
 mod fake_discord_selftest;
+mod filters;
 mod gateway_faults;
 mod hostile_input;
 mod index_faults;

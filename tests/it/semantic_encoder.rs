@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{Device, Tensor};
 use coverage_bot::semantic::huggingface::{import_folder, Precision};
 use coverage_bot::semantic::{Encoder, ModelError, ModelFile, Prefix};
+use coverage_bot::sentence::split_sentences;
 use coverage_bot::Config;
 use tokenizers::models::unigram::Unigram;
 use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
@@ -294,4 +295,131 @@ fn a_folder_that_is_not_a_bert_unigram_model_is_refused() {
         .err()
         .unwrap();
     assert!(error.to_string().contains("Unigram"), "{error}");
+}
+
+/// The seed corpus's paragraphs of two sentences or more.
+fn seed_paragraphs() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let mut paragraphs = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap();
+        paragraphs.extend(
+            text.split("\n\n")
+                .map(str::trim)
+                .filter(|p| split_sentences(p).len() >= 2)
+                .map(str::to_string),
+        );
+    }
+    paragraphs
+}
+
+fn sentence_ends(text: &str) -> Vec<usize> {
+    split_sentences(text).iter().map(|s| s.end).collect()
+}
+
+#[test]
+fn cutting_a_passage_at_sentence_ends_keeps_its_tokens_and_its_vector() {
+    let (model, _) = ModelFile::read(&installed_model()).unwrap();
+    let tokenizer = model.tokenizer().unwrap();
+    let encoder = Encoder::load(&installed_model()).unwrap();
+    let paragraphs = seed_paragraphs();
+    assert!(paragraphs.len() >= 10);
+    for paragraph in &paragraphs {
+        let ends = sentence_ends(paragraph);
+        let whole = tokenizer
+            .content_ids(&format!("passage: {paragraph}"))
+            .unwrap();
+        let mut pieces = tokenizer.content_ids("passage:").unwrap();
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            let end = if i + 1 == ends.len() {
+                paragraph.len()
+            } else {
+                end
+            };
+            let piece = &paragraph[start..end];
+            let piece = if i == 0 {
+                format!(" {piece}")
+            } else {
+                piece.to_string()
+            };
+            pieces.extend(tokenizer.content_ids(&piece).unwrap());
+            start = end;
+        }
+        assert_eq!(pieces, whole, "{paragraph}");
+    }
+    let texts: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    let ends: Vec<Vec<usize>> = texts.iter().map(|t| sentence_ends(t)).collect();
+    let with_parts = encoder.embed_parts(&texts, &ends, Prefix::Passage).unwrap();
+    let plain = encoder.embed(&texts, Prefix::Passage).unwrap();
+    for ((text, parted), plain) in texts.iter().zip(&with_parts).zip(&plain) {
+        assert!(cosine(&parted.whole, plain) > 0.9999, "{text}");
+        assert_eq!(parted.parts.len(), split_sentences(text).len());
+        for part in &parted.parts {
+            assert!((cosine(part, part) - 1.0).abs() < 1e-4);
+        }
+    }
+}
+
+#[test]
+fn a_question_is_closest_to_the_sentence_that_answers_it_in_any_language() {
+    let encoder = Encoder::load(&installed_model()).unwrap();
+    let passage = "Le stade municipal a été entièrement rénové en 2019 pour 12 millions d'euros. \
+        Le maire a annoncé une baisse de 3 % des impôts locaux l'an prochain. \
+        La nouvelle ligne de tramway ouvrira aux voyageurs en septembre. \
+        Les écoles de la ville recevront des tableaux numériques.";
+    let sentences = split_sentences(passage);
+    assert_eq!(sentences.len(), 4);
+    let parts = encoder
+        .embed_parts(&[passage], &[sentence_ends(passage)], Prefix::Passage)
+        .unwrap();
+    let questions = [
+        ("When will the new tram line open?", 2),
+        ("Combien a coûté la rénovation du stade ?", 0),
+        ("What did the mayor say about local taxes?", 1),
+        ("Quel équipement les écoles vont-elles recevoir ?", 3),
+    ];
+    // Contextual sentence vectors are close to one another (each carries its paragraph): the
+    // answering sentence is first for most questions, and never below second.
+    let mut first = 0;
+    for (question, expected) in questions {
+        let query = &encoder.embed(&[question], Prefix::Query).unwrap()[0];
+        let similarities: Vec<f32> = parts[0].parts.iter().map(|p| cosine(p, query)).collect();
+        let above = similarities
+            .iter()
+            .filter(|&&s| s > similarities[expected])
+            .count();
+        assert!(above <= 1, "{question}: {similarities:?}");
+        first += usize::from(above == 0);
+    }
+    assert!(
+        first >= 3,
+        "the answering sentence was first for {first} of 4 questions"
+    );
+}
+
+#[test]
+fn sentence_vectors_span_the_windows_of_a_long_passage() {
+    let encoder = Encoder::load(&installed_model()).unwrap();
+    let sentence = "La commune a voté un budget de fonctionnement en hausse pour la culture. ";
+    let passage = sentence.repeat(60);
+    let passage = passage.trim_end();
+    let ends = sentence_ends(passage);
+    assert_eq!(ends.len(), 60);
+    let embedded = encoder
+        .embed_parts(&[passage], &[ends], Prefix::Passage)
+        .unwrap();
+    let plain = &encoder.embed(&[passage], Prefix::Passage).unwrap()[0];
+    assert!(cosine(&embedded[0].whole, plain) > 0.9999);
+    assert_eq!(embedded[0].parts.len(), 60);
+    // Every sentence, in the first window or the second, gets a real vector.
+    for part in &embedded[0].parts {
+        assert!((cosine(part, part) - 1.0).abs() < 1e-4);
+        assert!(cosine(part, plain) > 0.8);
+    }
 }

@@ -357,6 +357,13 @@ impl Ask<'_> {
         self
     }
 
+    /// A STRING option, such as the filters `outlet`, `after`, `before` and `source`.
+    pub fn text(mut self, name: &str, value: &str) -> Self {
+        self.options
+            .push(json!({"name": name, "type": option_type::STRING, "value": value}));
+        self
+    }
+
     /// `(interaction id, token, payload)`.
     pub fn build(self) -> (u64, String, Value) {
         self.fake.slash_command(
