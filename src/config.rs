@@ -142,6 +142,9 @@ pub struct DiscordConfig {
     pub watch_corpus: bool,
     /// Quiet period before a corpus change triggers a reindex, in milliseconds.
     pub reindex_debounce_ms: u64,
+    /// The channel that gets one line per public answer and per moderator action (the same
+    /// events always go to `audit.jsonl` in the data folder).
+    pub audit_channel_id: Option<u64>,
 }
 
 impl Default for Config {
@@ -210,6 +213,7 @@ impl Default for DiscordConfig {
             button_timeout_seconds: 900,
             watch_corpus: true,
             reindex_debounce_ms: 2000,
+            audit_channel_id: None,
         }
     }
 }

@@ -75,6 +75,13 @@ impl Filter {
         Ok(filter)
     }
 
+    /// One day written `YYYY-MM-DD`, as the date filters take it.
+    pub fn parse_day(text: &str) -> Result<NaiveDate, FilterError> {
+        parse_day(text.trim()).ok_or_else(|| FilterError::BadDate {
+            given: text.to_string(),
+        })
+    }
+
     /// Whether the filter keeps everything.
     pub fn is_empty(&self) -> bool {
         *self == Filter::default()

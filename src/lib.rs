@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub(crate) mod answer_type;
+pub mod audit;
 pub mod bot;
 pub(crate) mod build;
 pub mod cite;

@@ -11,6 +11,7 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use crate::analysis::Analyzers;
+use crate::audit::AuditLog;
 use crate::build::{build_generation, BuildSettings, BuildTools};
 use crate::cite::ByteView;
 use crate::clean::Cleaner;
@@ -150,6 +151,7 @@ pub struct Library {
     reindexing: AtomicBool,
     cancel: AtomicBool,
     stale: Mutex<Option<String>>,
+    audit: AuditLog,
 }
 
 impl Library {
@@ -186,7 +188,6 @@ impl Library {
         };
         Ok((
             Library {
-                config,
                 settings,
                 analyzers,
                 cleaner,
@@ -196,6 +197,8 @@ impl Library {
                 reindexing: AtomicBool::new(false),
                 cancel: AtomicBool::new(false),
                 stale: Mutex::new(stale),
+                audit: AuditLog::in_data_dir(&config.index.dir),
+                config,
             },
             outcome,
         ))
@@ -207,6 +210,11 @@ impl Library {
             cleaner: &self.cleaner,
             encoder: self.encoder.as_deref(),
         }
+    }
+
+    /// The data folder's audit trail.
+    pub fn audit_log(&self) -> &AuditLog {
+        &self.audit
     }
 
     /// The snapshot in use. Holding it keeps that generation readable.

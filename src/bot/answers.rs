@@ -155,6 +155,13 @@ impl StoredAnswer {
         self.asked.hits.len().div_ceil(self.asked.per_page).max(1)
     }
 
+    /// The hits shown on `page` (the last page for a number past it).
+    pub fn page_hits(&self, page: usize) -> &[Hit] {
+        let asked = &self.asked;
+        let start = page.min(self.pages() - 1) * asked.per_page;
+        &asked.hits[start.min(asked.hits.len())..(start + asked.per_page).min(asked.hits.len())]
+    }
+
     /// Renders a page. `shared_by` marks a public repost. Buttons: "Post publicly" while the
     /// answer is an unposted ephemeral preview, "More results" while pages remain.
     pub fn render(&self, key: &str, page: usize, shared_by: Option<&str>) -> Message {

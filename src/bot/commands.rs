@@ -9,10 +9,12 @@ use poise::serenity_prelude as serenity;
 use super::answers::{Asked, ButtonAction};
 use super::reply::poise_reply;
 use super::{Context, Data, Error, Refusal};
+use crate::audit::{AuditAction, AuditEvent};
 use crate::error::CoreError;
 use crate::filter::Filter;
 use crate::messages::{CommandText, Locale};
 use crate::render;
+use crate::search::Hit;
 
 /// Above this many passages, `/ask` acknowledges (defers) before searching.
 const DEFER_ABOVE_PASSAGES: usize = 50_000;
@@ -91,6 +93,11 @@ async fn answer(
         return Ok(());
     }
     let key = ctx.id().to_string();
+    // What a public answer shows, for the audit trail: its first page.
+    let audited = public.then(|| {
+        let shown: Vec<Hit> = result.hits().iter().take(per_page).cloned().collect();
+        (question.clone(), shown)
+    });
     data.answers.insert(
         &key,
         Asked {
@@ -108,7 +115,23 @@ async fn answer(
         .answers
         .with(&key, |a| a.render(&key, 0, None))
         .unwrap_or_else(|| render::error_message(locale));
-    ctx.send(poise_reply(&message)).await?;
+    let sent = ctx.send(poise_reply(&message)).await?;
+    if let Some((question, hits)) = audited {
+        let posted = sent
+            .message()
+            .await
+            .inspect_err(|error| tracing::warn!(%error, "no link to the public answer"))
+            .ok();
+        super::audit::published(
+            ctx.http(),
+            data,
+            ctx.author(),
+            &question,
+            &hits,
+            posted.as_deref(),
+        )
+        .await;
+    }
     Ok(())
 }
 
@@ -263,9 +286,22 @@ pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
 pub async fn reindex(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let library = ctx.data().library.clone();
-    let outcome = blocking(move || library.reindex(true)).await??;
+    let outcome = blocking(move || library.reindex(true)).await?;
+    let audited = match &outcome {
+        Ok(crate::ReindexOutcome::Rebuilt {
+            articles, passages, ..
+        }) => format!("ok: {articles} articles, {passages} passages"),
+        Ok(_) => "interrupted".to_string(),
+        Err(error) => format!("failed: {}", crate::error::chain(error)),
+    };
+    let event = AuditEvent::now(
+        super::audit::actor(ctx.author()),
+        AuditAction::Reindex,
+        audited,
+    );
+    super::audit::record(ctx.http(), ctx.data(), event).await;
     let text = &locale(&ctx).messages().reindex;
-    let text = match outcome {
+    let text = match outcome? {
         crate::ReindexOutcome::Rebuilt {
             articles,
             passages,

@@ -69,9 +69,11 @@ async fn post_publicly(
         Some((
             answer.render(key, answer.page, None),
             answer.render(key, answer.page, Some(&name)),
+            answer.asked.question.clone(),
+            answer.page_hits(answer.page).to_vec(),
         ))
     });
-    let (preview, public) = match outcome {
+    let (preview, public, question, hits) = match outcome {
         None => return Ok(Some(expired(locale))),
         Some(None) => {
             let notice = render::notice(locale.messages().notice.already_posted);
@@ -87,7 +89,16 @@ async fn post_publicly(
             CreateInteractionResponse::UpdateMessage(response_message(&preview)),
         )
         .await?;
-    click.create_followup(&ctx.http, followup(&public)).await?;
+    let posted = click.create_followup(&ctx.http, followup(&public)).await?;
+    super::audit::published(
+        &ctx.http,
+        data,
+        &click.user,
+        &question,
+        &hits,
+        Some(&posted),
+    )
+    .await;
     Ok(None)
 }
 

@@ -3,6 +3,7 @@
 //! come from [`crate::messages`].
 
 mod answers;
+mod audit;
 mod commands;
 mod components;
 mod refusal;

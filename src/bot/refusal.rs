@@ -144,6 +144,15 @@ async fn refuse(ctx: Context<'_>, refusal: Refusal) {
         %refusal,
         "use refused"
     );
+    // Moderators' commands leave a trace even when refused.
+    if ctx.command().name == "reindex" {
+        let event = crate::audit::AuditEvent::now(
+            super::audit::actor(ctx.author()),
+            crate::audit::AuditAction::Reindex,
+            format!("refused: {refusal}"),
+        );
+        super::audit::record(ctx.http(), ctx.data(), event).await;
+    }
     send_notice(ctx, refusal.message(Locale::from_code(ctx.locale()))).await;
 }
 

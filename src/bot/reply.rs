@@ -114,6 +114,18 @@ pub fn response_message(message: &Message) -> CreateInteractionResponseMessage {
     interaction_message!(CreateInteractionResponseMessage::new(), message)
 }
 
+/// A message posted to a channel (the audit channel): content only, no pings.
+pub fn channel_message(message: &Message) -> serenity::CreateMessage {
+    let mut out = serenity::CreateMessage::new()
+        .allowed_mentions(no_mentions())
+        .components(components(message))
+        .embeds(embeds(message));
+    if !message.content.is_empty() {
+        out = out.content(&message.content);
+    }
+    out
+}
+
 /// A followup message.
 pub fn followup(message: &Message) -> CreateInteractionResponseFollowup {
     interaction_message!(CreateInteractionResponseFollowup::new(), message)

@@ -103,6 +103,8 @@ pub struct Settings {
     pub reindex_debounce: Duration,
     /// Results per page when the user does not say (the config accepts only what `/ask` offers).
     pub default_results: usize,
+    /// Where audit lines are posted, if anywhere.
+    pub audit_channel: Option<ChannelId>,
 }
 
 impl Settings {
@@ -128,6 +130,10 @@ impl Settings {
             watch_corpus: discord.watch_corpus,
             reindex_debounce: Duration::from_millis(discord.reindex_debounce_ms.max(100)),
             default_results: config.search.default_results,
+            audit_channel: discord
+                .audit_channel_id
+                .map(|id| discord_id(id, "discord.audit_channel_id").map(ChannelId::from))
+                .transpose()?,
         })
     }
 

@@ -161,6 +161,13 @@ pub(super) static MESSAGES: Messages = Messages {
         already_posted: "This answer was already posted.",
         error: "Something went wrong on our side; the error was logged. Please try again.",
     },
+    audit: AuditText {
+        published: "published",
+        added: "added",
+        removed: "moved to the trash",
+        restored: "restored",
+        reindexed: "rebuilt the index",
+    },
 };
 
 /// Terminal and start-up texts.
@@ -169,6 +176,7 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
     not_covered: "No passage in the corpus answers this question.",
     out_of_scope: "No article matches this filter (an article without a date never matches a date filter).",
     scope: |kept, total| format!("(filter: searched {kept} of {total} articles)"),
+    audit_unreadable: |count, path| format!("warning: {count} damaged line(s) of {path} skipped"),
     nearest: "Nearest articles:",
     quote_bytes: "quote bytes",
     bytes: "bytes",

@@ -160,4 +160,11 @@ pub(super) static MESSAGES: Messages = Messages {
         already_posted: "Cette réponse a déjà été publiée.",
         error: "Une erreur s'est produite de notre côté ; elle a été journalisée. Réessayez.",
     },
+    audit: AuditText {
+        published: "a publié",
+        added: "a ajouté",
+        removed: "a mis à la corbeille",
+        restored: "a restauré",
+        reindexed: "a reconstruit l'index",
+    },
 };

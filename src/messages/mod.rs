@@ -72,6 +72,23 @@ pub struct Messages {
     pub reindex: ReindexText,
     /// Expected refusals and other short notices.
     pub notice: NoticeText,
+    /// The audit trail's lines.
+    pub audit: AuditText,
+}
+
+/// The verbs of the audit trail's lines.
+#[derive(Debug)]
+pub struct AuditText {
+    /// An answer made public.
+    pub published: &'static str,
+    /// An article added.
+    pub added: &'static str,
+    /// An article moved to the trash.
+    pub removed: &'static str,
+    /// An article brought back.
+    pub restored: &'static str,
+    /// The index rebuilt.
+    pub reindexed: &'static str,
 }
 
 /// A command's name and description, and its options', in one locale.
@@ -295,6 +312,8 @@ pub struct TerminalText {
     pub out_of_scope: &'static str,
     /// How many articles a filter kept.
     pub scope: fn(kept: usize, total: usize) -> String,
+    /// Lines of the audit trail that could not be read.
+    pub audit_unreadable: fn(count: usize, path: &str) -> String,
     /// Heading of the nearest articles.
     pub nearest: &'static str,
     /// Word before a hit's quote byte range.

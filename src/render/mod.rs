@@ -4,12 +4,14 @@
 //! Long output is cut only between whole blocks (a hit, a paragraph line, a list row), never
 //! inside a character, a bold marker or a quote line, and a cut always says so.
 
+mod audit;
 mod discord;
 mod highlight;
 mod markdown;
 mod message;
 mod terminal;
 
+pub use audit::{audit_message, audit_text_line};
 pub use discord::*;
 pub use highlight::{highlighted_segments, Segment};
 pub use markdown::{citation_markdown, escape_markdown, quote_markdown};

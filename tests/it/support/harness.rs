@@ -147,6 +147,16 @@ fn chars(v: &Value) -> usize {
 }
 
 /// The message part of a recorded request: callback `data`, or a webhook body.
+/// A message the bot posted or edited in a channel (not through an interaction).
+pub fn is_channel_message(request: &RecordedRequest) -> bool {
+    let segments: Vec<&str> = request.path.trim_end_matches('/').split('/').collect();
+    matches!(request.method.as_str(), "POST" | "PATCH")
+        && matches!(
+            segments.as_slice(),
+            ["", "api", "v10", "channels", _, "messages", ..]
+        )
+}
+
 pub fn message_of(request: &RecordedRequest) -> Option<Value> {
     if request.is_callback() {
         match request.callback_type() {
@@ -155,7 +165,9 @@ pub fn message_of(request: &RecordedRequest) -> Option<Value> {
             }
             _ => None,
         }
-    } else if request.is_webhook() && (request.method == "POST" || request.method == "PATCH") {
+    } else if (request.is_webhook() && (request.method == "POST" || request.method == "PATCH"))
+        || is_channel_message(request)
+    {
         Some(request.body.clone())
     } else {
         None
