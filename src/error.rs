@@ -74,6 +74,10 @@ pub enum CoreError {
     #[error("semantic model")]
     Semantic(#[from] crate::semantic::ModelError),
 
+    /// Removing or restoring an article failed.
+    #[error(transparent)]
+    Trash(#[from] crate::trash::TrashError),
+
     /// The on-disk index failed; callers rebuild from the corpus.
     #[error("index error")]
     Index(#[from] tantivy::TantivyError),

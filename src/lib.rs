@@ -33,6 +33,7 @@ pub mod sentence;
 pub mod source;
 pub mod span;
 pub mod text;
+pub mod trash;
 
 // The library's API: what the CLI, the bot and the tests use.
 pub use cite::ByteView;

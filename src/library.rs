@@ -25,6 +25,7 @@ use crate::search::{Abstention, Answer, SearchResult};
 use crate::semantic::cache::EmbeddingCache;
 use crate::semantic::Encoder;
 use crate::source::SourceView;
+use crate::trash::TrashError;
 
 /// How the index was made available at start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,6 +211,36 @@ impl Library {
             cleaner: &self.cleaner,
             encoder: self.encoder.as_deref(),
         }
+    }
+
+    /// Moves an article (named as `source` accepts it) to the trash in the data folder, then
+    /// reindexes. Returns the corpus name and the reindex outcome.
+    pub fn remove_article(&self, name: &str) -> Result<(String, ReindexOutcome)> {
+        let (corpus, data) = (&self.config.corpus.dir, &self.config.index.dir);
+        let file = match crate::source::resolve(&self.snapshot(), name) {
+            Ok(meta) => meta.file.clone(),
+            // A file the index skipped can still be removed by its exact (plain) name.
+            Err(unknown) => match crate::trash::remove(corpus, data, name) {
+                Ok(_) => return Ok((name.to_string(), self.reindex(false)?)),
+                Err(TrashError::NotInCorpus { .. } | TrashError::BadName { .. }) => {
+                    return Err(unknown)
+                }
+                Err(other) => return Err(other.into()),
+            },
+        };
+        crate::trash::remove(corpus, data, &file)?;
+        Ok((file, self.reindex(false)?))
+    }
+
+    /// Moves the most recently removed copy of `name` back into the corpus, then reindexes.
+    pub fn restore_article(&self, name: &str) -> Result<ReindexOutcome> {
+        crate::trash::restore(&self.config.corpus.dir, &self.config.index.dir, name.trim())?;
+        self.reindex(false)
+    }
+
+    /// The names in the trash, newest removal first.
+    pub fn trashed(&self) -> Result<Vec<String>> {
+        Ok(crate::trash::list(&self.config.index.dir)?)
     }
 
     /// The data folder's audit trail.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use coverage_bot::audit::AuditLog;
+use coverage_bot::audit::{Actor, AuditAction, AuditEvent, AuditLog};
 use coverage_bot::config::Config;
 use coverage_bot::filter::{Filter, FilterError};
 use coverage_bot::messages::terminal as text;
@@ -84,6 +84,16 @@ enum Command {
         /// Verify the checksums of every index file, and rebuild the index on a mismatch.
         #[arg(long)]
         verify: bool,
+    },
+    /// Move an article to the trash (in the data folder; nothing is deleted) and reindex.
+    Remove {
+        /// Corpus file name, as `source` accepts it.
+        file: String,
+    },
+    /// Bring an article back from the trash and reindex; without a name, list the trash.
+    Restore {
+        /// Corpus file name as it was removed.
+        file: Option<String>,
     },
     /// Print the audit trail: answers made public and moderators' actions, oldest first.
     Audit {
@@ -263,7 +273,93 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             top,
             json,
         } => eval(&library, &questions, top.max(1), json),
+        Command::Remove { file } => remove(&library, &file),
+        Command::Restore { file } => restore(&library, file.as_deref()),
         Command::Serve | Command::Model { .. } | Command::Audit { .. } => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Who runs the command line, for the audit trail.
+fn cli_actor() -> Actor {
+    Actor {
+        id: "cli".into(),
+        name: std::env::var("USER").unwrap_or_else(|_| "cli".into()),
+    }
+}
+
+/// Appends a command-line action to the trail; a failure is a warning, never the command's.
+fn audit_cli(library: &Library, action: AuditAction, outcome: String) {
+    let event = AuditEvent::now(cli_actor(), action, outcome);
+    if let Err(error) = library.audit_log().append(&event) {
+        eprintln!("{}", (text().warning)(&line(&error.to_string())));
+    }
+}
+
+fn reindex_summary(outcome: &coverage_bot::ReindexOutcome) -> String {
+    match outcome {
+        coverage_bot::ReindexOutcome::Rebuilt {
+            articles, passages, ..
+        } => format!("ok: {articles} articles, {passages} passages"),
+        coverage_bot::ReindexOutcome::Unchanged => "ok: index unchanged".into(),
+        coverage_bot::ReindexOutcome::Cancelled => "moved; reindex interrupted".into(),
+    }
+}
+
+/// `remove`: the article goes to the trash, the index is rebuilt.
+fn remove(library: &Library, file: &str) -> anyhow::Result<ExitCode> {
+    match library.remove_article(file) {
+        Ok((file, outcome)) => {
+            audit_cli(
+                library,
+                AuditAction::Remove { file: file.clone() },
+                reindex_summary(&outcome),
+            );
+            println!("{}", (text().removed)(&line(&file)));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            let action = AuditAction::Remove {
+                file: file.to_string(),
+            };
+            audit_cli(
+                library,
+                action,
+                format!("failed: {}", coverage_bot::error::chain(&error)),
+            );
+            Err(error.into())
+        }
+    }
+}
+
+/// `restore`: the newest trashed copy comes back; without a name, the trash is listed.
+fn restore(library: &Library, file: Option<&str>) -> anyhow::Result<ExitCode> {
+    let Some(file) = file else {
+        let trashed = library.trashed()?;
+        if trashed.is_empty() {
+            println!("{}", text().trash_empty);
+        }
+        for name in trashed {
+            println!("{}", line(&name));
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let action = AuditAction::Restore {
+        file: file.to_string(),
+    };
+    match library.restore_article(file) {
+        Ok(outcome) => {
+            audit_cli(library, action, reindex_summary(&outcome));
+            println!("{}", (text().restored)(&line(file)));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            audit_cli(
+                library,
+                action,
+                format!("failed: {}", coverage_bot::error::chain(&error)),
+            );
+            Err(error.into())
+        }
     }
 }
 

@@ -313,6 +313,63 @@ pub async fn reindex(ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+// The article goes to the trash in the data folder (never deleted), then the index is rebuilt.
+// Restoring is a host command (`coverage-bot restore`).
+/// `/remove`: moves an article to the trash and reindexes.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    required_permissions = "MANAGE_GUILD"
+)]
+pub async fn remove(
+    ctx: Context<'_>,
+    #[autocomplete = "autocomplete_source"]
+    #[max_length = 300]
+    file: String,
+) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
+    let library = ctx.data().library.clone();
+    let requested = file.clone();
+    let outcome = blocking(move || library.remove_article(&requested)).await?;
+    let (file, audited) = match &outcome {
+        Ok((file, _)) => (file.clone(), "ok".to_string()),
+        Err(error) => (file, format!("failed: {}", crate::error::chain(error))),
+    };
+    let event = AuditEvent::now(
+        super::audit::actor(ctx.author()),
+        AuditAction::Remove { file },
+        audited,
+    );
+    super::audit::record(ctx.http(), ctx.data(), event).await;
+    let locale = locale(&ctx);
+    let message = match outcome {
+        Ok((file, _)) => {
+            let articles = ctx.data().library.status().articles;
+            render::notice(&(locale.messages().reindex.removed)(
+                &render::inline_code_text(&file),
+                articles,
+            ))
+        }
+        Err(CoreError::UnknownSource {
+            requested,
+            suggestions,
+        }) => {
+            return Err(Refusal::UnknownArticle {
+                requested,
+                suggestions,
+            }
+            .into())
+        }
+        Err(CoreError::Trash(error)) => render::notice(&(locale.messages().reindex.remove_failed)(
+            &render::inline_code_text(&error.to_string()),
+        )),
+        Err(other) => return Err(other.into()),
+    };
+    ctx.send(poise_reply(&message)).await?;
+    Ok(())
+}
+
 /// All commands, with their texts from [`crate::messages`], the question's maximum length, and
 /// the cooldown from the config on `/ask` and "Find sources".
 pub fn all(cooldown: Duration) -> Vec<poise::Command<Data, Error>> {
@@ -323,6 +380,7 @@ pub fn all(cooldown: Duration) -> Vec<poise::Command<Data, Error>> {
         sources(),
         status(),
         reindex(),
+        remove(),
     ];
     for command in commands.iter_mut() {
         apply_texts(command);

@@ -145,10 +145,18 @@ async fn refuse(ctx: Context<'_>, refusal: Refusal) {
         "use refused"
     );
     // Moderators' commands leave a trace even when refused.
-    if ctx.command().name == "reindex" {
+    let action = match ctx.command().identifying_name.as_ref() {
+        "reindex" => Some(crate::audit::AuditAction::Reindex),
+        // The refused file name is not known here (the options were not parsed).
+        "remove" => Some(crate::audit::AuditAction::Remove {
+            file: String::new(),
+        }),
+        _ => None,
+    };
+    if let Some(action) = action {
         let event = crate::audit::AuditEvent::now(
             super::audit::actor(ctx.author()),
-            crate::audit::AuditAction::Reindex,
+            action,
             format!("refused: {refusal}"),
         );
         super::audit::record(ctx.http(), ctx.data(), event).await;

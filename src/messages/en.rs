@@ -76,6 +76,14 @@ pub(super) static MESSAGES: Messages = Messages {
             description: "Rebuild the index from the corpus folder (Manage Server only).",
             options: &[],
         },
+        remove: CommandText {
+            name: "remove",
+            description: "Move an article to the trash and reindex; it can be restored (Manage Server only).",
+            options: &[OptionText {
+                name: "file",
+                description: "Article file (type to search file names and titles)",
+            }],
+        },
     },
     answer: AnswerText {
         footer: "Verbatim quotes; check any of them with /source file paragraph",
@@ -147,6 +155,8 @@ pub(super) static MESSAGES: Messages = Messages {
             format!("Index rebuilt: {articles} articles, {passages} passages in {millis} ms.")
         },
         interrupted: "Reindex interrupted; the previous index stays in use.",
+        removed: |file, articles| format!("Moved `{file}` to the trash; the index now has {articles} articles. The host can bring it back with `coverage-bot restore {file}`."),
+        remove_failed: |reason| format!("Nothing was moved: {reason}"),
     },
     notice: NoticeText {
         cooldown: |seconds| format!("Slow down: try again in {seconds} s."),
@@ -176,6 +186,9 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
     not_covered: "No passage in the corpus answers this question.",
     out_of_scope: "No article matches this filter (an article without a date never matches a date filter).",
     scope: |kept, total| format!("(filter: searched {kept} of {total} articles)"),
+    removed: |file| format!("moved {file} to the trash (in the data folder) and reindexed; `coverage-bot restore {file}` brings it back"),
+    restored: |file| format!("restored {file} and reindexed"),
+    trash_empty: "the trash is empty",
     audit_unreadable: |count, path| format!("warning: {count} damaged line(s) of {path} skipped"),
     nearest: "Nearest articles:",
     quote_bytes: "quote bytes",

@@ -75,6 +75,14 @@ pub(super) static MESSAGES: Messages = Messages {
             description: "Reconstruire l'index depuis le dossier du corpus (Gérer le serveur).",
             options: &[],
         },
+        remove: CommandText {
+            name: "retirer",
+            description: "Mettre un article à la corbeille et réindexer ; il peut être restauré (Gérer le serveur).",
+            options: &[OptionText {
+                name: "fichier",
+                description: "Fichier de l'article (tapez pour chercher noms et titres)",
+            }],
+        },
     },
     answer: AnswerText {
         footer: "Citations verbatim ; vérifiez-les avec /source fichier paragraphe",
@@ -146,6 +154,8 @@ pub(super) static MESSAGES: Messages = Messages {
             format!("Index reconstruit : {articles} articles, {passages} passages en {millis} ms.")
         },
         interrupted: "Réindexation interrompue ; l'index précédent reste en service.",
+        removed: |file, articles| format!("`{file}` est à la corbeille ; l'index compte maintenant {articles} articles. L'hôte peut le restaurer avec `coverage-bot restore {file}`."),
+        remove_failed: |reason| format!("Rien n'a été déplacé : {reason}"),
     },
     notice: NoticeText {
         cooldown: |seconds| format!("Doucement : réessayez dans {seconds} s."),

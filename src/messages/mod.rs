@@ -127,6 +127,8 @@ pub struct CommandTexts {
     pub status: CommandText,
     /// `/reindex`.
     pub reindex: CommandText,
+    /// `/remove`.
+    pub remove: CommandText,
 }
 
 impl CommandTexts {
@@ -139,6 +141,7 @@ impl CommandTexts {
             "sources" => &self.sources,
             "status" => &self.status,
             "reindex" => &self.reindex,
+            "remove" => &self.remove,
             _ => return None,
         })
     }
@@ -272,6 +275,10 @@ pub struct ReindexText {
     pub rebuilt: fn(articles: usize, passages: usize, millis: u64) -> String,
     /// The rebuild stopped; the previous index serves.
     pub interrupted: &'static str,
+    /// `/remove` moved an article to the trash.
+    pub removed: fn(file: &str, articles: usize) -> String,
+    /// `/remove` could not move it (the reason, already made safe).
+    pub remove_failed: fn(reason: &str) -> String,
 }
 
 /// Short ephemeral notices: expected refusals, expired buttons, the generic error.
@@ -312,6 +319,12 @@ pub struct TerminalText {
     pub out_of_scope: &'static str,
     /// How many articles a filter kept.
     pub scope: fn(kept: usize, total: usize) -> String,
+    /// An article moved to the trash.
+    pub removed: fn(file: &str) -> String,
+    /// An article brought back.
+    pub restored: fn(file: &str) -> String,
+    /// `restore` without a name, on an empty trash.
+    pub trash_empty: &'static str,
     /// Lines of the audit trail that could not be read.
     pub audit_unreadable: fn(count: usize, path: &str) -> String,
     /// Heading of the nearest articles.

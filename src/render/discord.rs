@@ -473,6 +473,12 @@ pub fn outlet_choices(outlets: &[OutletCount]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Text to show inside inline code in a notice: one line, at most 200 characters, backticks
+/// replaced (they would end the code span).
+pub fn inline_code_text(text: &str) -> String {
+    truncate_chars(&one_line(text), 200).replace('`', "'")
+}
+
 /// The reply to a filter that does not parse; the text given is shown as inline code.
 pub fn filter_refusal(error: &FilterError, locale: Locale) -> Message {
     let text = &locale.messages().notice;

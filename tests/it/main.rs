@@ -26,3 +26,4 @@ mod semantic_answers;
 mod semantic_encoder;
 mod source_names;
 mod text_hardening;
+mod trash;
