@@ -14,6 +14,7 @@ pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod extract;
 pub mod filter;
 pub(crate) mod frozen_dir;
 pub(crate) mod fusion;

@@ -7,6 +7,7 @@
 //! (`cargo build --release --workspace` builds both).
 
 mod encoder;
+mod extract_eval;
 mod report;
 mod results;
 mod serve;
@@ -152,6 +153,16 @@ enum Step {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Article extraction on pages with a reference extraction (`../shared/extract-dev`): the
+    /// product's extractor beside the runner-up, as a Markdown table.
+    ExtractEval {
+        /// The folder of page folders (`source.html`, `expected.html`, `expected-metadata.json`).
+        #[arg(long)]
+        pages: PathBuf,
+        /// JSON output file, besides the table on standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write the Markdown report from a folder of step results.
     Report {
         /// Folder holding the JSON results.
@@ -220,6 +231,13 @@ fn run(config: &Config, step: Step) -> anyhow::Result<String> {
             let lines: Vec<String> = text.lines().map(str::to_string).collect();
             let result = encoder::measure(&model, &lines, rounds, &vectors)?;
             steps::write_json(&out, &result)
+        }
+        Step::ExtractEval { pages, out } => {
+            let measured = extract_eval::measure(&pages)?;
+            if let Some(out) = out {
+                steps::write_json(&out, &measured)?;
+            }
+            Ok(extract_eval::table(&measured))
         }
         Step::SyntheticVectors { seed } => {
             let rows = encoder::synthetic_vectors(&config.index.dir, &config.semantic.model, seed)?;
