@@ -97,11 +97,16 @@ pub struct AuditEvent {
     pub outcome: String,
 }
 
+/// The time now, in UTC, as the trail writes it (RFC 3339, seconds).
+pub fn now_utc() -> String {
+    DateTime::<Utc>::from(SystemTime::now()).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
 impl AuditEvent {
     /// An event that happens now.
     pub fn now(user: Actor, action: AuditAction, outcome: impl Into<String>) -> AuditEvent {
         AuditEvent {
-            at: DateTime::<Utc>::from(SystemTime::now()).to_rfc3339_opts(SecondsFormat::Secs, true),
+            at: now_utc(),
             user,
             action,
             outcome: outcome.into(),

@@ -74,6 +74,10 @@ pub enum CoreError {
     #[error("semantic model")]
     Semantic(#[from] crate::semantic::ModelError),
 
+    /// An article could not be added; nothing was written.
+    #[error(transparent)]
+    Add(#[from] crate::add::AddError),
+
     /// Removing or restoring an article failed.
     #[error(transparent)]
     Trash(#[from] crate::trash::TrashError),

@@ -3,6 +3,7 @@
 //! the index, search, quotes and citations), the pure renderer shared by the CLI and Discord, and
 //! the Discord bot in [`bot`], the only module that knows about Discord.
 
+pub mod add;
 pub mod analysis;
 pub(crate) mod answer_type;
 pub mod audit;
@@ -42,7 +43,7 @@ pub use config::Config;
 pub use corpus::{ArticleMeta, SkipReason, SkippedFile};
 pub use error::{CoreError, Result};
 pub use language::Language;
-pub use library::{IndexCheck, Library, OpenOutcome, ReindexOutcome, Status};
+pub use library::{Added, IndexCheck, Library, OpenOutcome, ReindexOutcome, Status};
 pub use search::{Abstention, Answer, Hit, Nearest, SearchResult};
 pub use source::SourceView;
 pub use span::Span;

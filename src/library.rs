@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use arc_swap::ArcSwap;
 use serde::Serialize;
 
+use crate::add::{AddedBy, Submission};
 use crate::analysis::Analyzers;
 use crate::audit::AuditLog;
 use crate::build::{build_generation, BuildSettings, BuildTools};
@@ -72,6 +73,23 @@ pub enum ReindexOutcome {
     },
     /// Shutdown was requested during the build; the old index stays in use.
     Cancelled,
+}
+
+/// The outcome of [`Library::add_article`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Added {
+    /// Written and indexed.
+    Added {
+        /// The corpus file.
+        file: String,
+        /// Its paragraphs, as indexed.
+        paragraphs: usize,
+    },
+    /// The corpus already has it.
+    AlreadyThere {
+        /// The corpus file that holds it.
+        file: String,
+    },
 }
 
 /// What `/status` shows.
@@ -211,6 +229,32 @@ impl Library {
             cleaner: &self.cleaner,
             encoder: self.encoder.as_deref(),
         }
+    }
+
+    /// Adds an article to the corpus (see [`crate::add`]) and reindexes. An article already in
+    /// the corpus (same URL or same text) is not written again: the outcome names it.
+    pub fn add_article(&self, submission: &Submission, added_by: &AddedBy) -> Result<Added> {
+        let new = crate::add::prepare(submission, added_by)?;
+        let snapshot = self.snapshot();
+        if let Some(existing) = crate::add::existing(&new, &snapshot.catalog.articles) {
+            return Ok(Added::AlreadyThere {
+                file: existing.file.clone(),
+            });
+        }
+        if self.config.corpus.dir.join(&new.file).exists() {
+            return Ok(Added::AlreadyThere { file: new.file });
+        }
+        crate::add::write(&self.config.corpus.dir, &new)?;
+        self.reindex(false)?;
+        let paragraphs = self
+            .snapshot()
+            .article(&new.file)
+            .map(|a| a.paragraphs)
+            .unwrap_or(0);
+        Ok(Added::Added {
+            file: new.file,
+            paragraphs,
+        })
     }
 
     /// Moves an article (named as `source` accepts it) to the trash in the data folder, then

@@ -85,6 +85,12 @@ enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// Add an article from a file: `.html`/`.htm` (its article is extracted), `.md` or `.txt`.
+    /// It is saved in the corpus as Markdown with front matter, then indexed.
+    Add {
+        /// The file.
+        file: PathBuf,
+    },
     /// Move an article to the trash (in the data folder; nothing is deleted) and reindex.
     Remove {
         /// Corpus file name, as `source` accepts it.
@@ -273,6 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             top,
             json,
         } => eval(&library, &questions, top.max(1), json),
+        Command::Add { file } => add(&library, &file),
         Command::Remove { file } => remove(&library, &file),
         Command::Restore { file } => restore(&library, file.as_deref()),
         Command::Serve | Command::Model { .. } | Command::Audit { .. } => Ok(ExitCode::SUCCESS),
@@ -302,6 +309,68 @@ fn reindex_summary(outcome: &coverage_bot::ReindexOutcome) -> String {
         } => format!("ok: {articles} articles, {passages} passages"),
         coverage_bot::ReindexOutcome::Unchanged => "ok: index unchanged".into(),
         coverage_bot::ReindexOutcome::Cancelled => "moved; reindex interrupted".into(),
+    }
+}
+
+/// `add`: a file's article into the corpus.
+fn add(library: &Library, path: &Path) -> anyhow::Result<ExitCode> {
+    use std::io::Read;
+    let given = path.display().to_string();
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| {
+        f.take(coverage_bot::add::MAX_INPUT_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+    });
+    if let Err(error) = read {
+        let error = CoreError::io(path, error);
+        let action = AuditAction::Add { given, file: None };
+        audit_cli(
+            library,
+            action,
+            format!("failed: {}", coverage_bot::error::chain(&error)),
+        );
+        return Err(error.into());
+    }
+    let submission = coverage_bot::add::Submission::File {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        bytes,
+    };
+    let actor = cli_actor();
+    let added_by = coverage_bot::add::AddedBy {
+        who: format!("{} (command line)", actor.name),
+        at: coverage_bot::audit::now_utc(),
+    };
+    match library.add_article(&submission, &added_by) {
+        Ok(coverage_bot::Added::Added { file, paragraphs }) => {
+            let action = AuditAction::Add {
+                given,
+                file: Some(file.clone()),
+            };
+            audit_cli(library, action, format!("ok: {paragraphs} paragraphs"));
+            println!("{}", (text().added)(&line(&file), paragraphs));
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(coverage_bot::Added::AlreadyThere { file }) => {
+            let action = AuditAction::Add {
+                given,
+                file: Some(file.clone()),
+            };
+            audit_cli(library, action, "already in the corpus".into());
+            println!("{}", (text().already_there)(&line(&file)));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            let action = AuditAction::Add { given, file: None };
+            audit_cli(
+                library,
+                action,
+                format!("failed: {}", coverage_bot::error::chain(&error)),
+            );
+            Err(error.into())
+        }
     }
 }
 

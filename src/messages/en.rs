@@ -186,6 +186,8 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
     not_covered: "No passage in the corpus answers this question.",
     out_of_scope: "No article matches this filter (an article without a date never matches a date filter).",
     scope: |kept, total| format!("(filter: searched {kept} of {total} articles)"),
+    added: |file, paragraphs| format!("added {file} ({paragraphs} paragraphs) and reindexed"),
+    already_there: |file| format!("already in the corpus: {file}"),
     removed: |file| format!("moved {file} to the trash (in the data folder) and reindexed; `coverage-bot restore {file}` brings it back"),
     restored: |file| format!("restored {file} and reindexed"),
     trash_empty: "the trash is empty",

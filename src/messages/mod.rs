@@ -319,6 +319,10 @@ pub struct TerminalText {
     pub out_of_scope: &'static str,
     /// How many articles a filter kept.
     pub scope: fn(kept: usize, total: usize) -> String,
+    /// An article added to the corpus.
+    pub added: fn(file: &str, paragraphs: usize) -> String,
+    /// The article was already in the corpus.
+    pub already_there: fn(file: &str) -> String,
     /// An article moved to the trash.
     pub removed: fn(file: &str) -> String,
     /// An article brought back.

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod add;
 mod audit_trail;
 mod bot_e2e;
 mod bot_operations;

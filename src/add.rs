@@ -1,0 +1,447 @@
+//! Adding an article to the corpus: from a web page (its article extracted) or a text file. The
+//! result is a Markdown file with front matter (title, url, outlet, date, author, who added it
+//! and when), named `slug-hash.md`, written whole or not at all.
+//!
+//! The same article is recognised when it comes again: the same URL as an article of the corpus,
+//! or the same text (its hash is in the file name, and the whole file's hash in the catalog).
+
+use std::path::{Path, PathBuf};
+
+use encoding_rs::Encoding;
+use serde::Serialize;
+
+use crate::corpus::ArticleMeta;
+use crate::extract::{extract, ExtractError};
+use crate::text::{fold, short_hash};
+
+/// Largest file or page accepted, in bytes.
+pub const MAX_INPUT_BYTES: usize = crate::extract::MAX_HTML_BYTES;
+
+/// Why an article was not added. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    /// The page has no article (or it is too large to read).
+    #[error(transparent)]
+    Extract(#[from] ExtractError),
+    /// The text is empty, binary or not a text file.
+    #[error("{0}")]
+    NotText(String),
+    /// The file type is not one the corpus takes.
+    #[error("{name:?}: only .html, .htm, .md and .txt files are added")]
+    UnsupportedType {
+        /// The name given.
+        name: String,
+    },
+    /// Writing into the corpus failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+}
+
+/// What is being added.
+#[derive(Debug, Clone)]
+pub enum Submission {
+    /// A web page, as bytes (any charset), with its address and the charset its server declared.
+    Page {
+        /// The page's bytes.
+        bytes: Vec<u8>,
+        /// Where it came from, if anywhere.
+        url: Option<String>,
+        /// The charset of the HTTP `Content-Type`, if any.
+        charset: Option<String>,
+    },
+    /// A file: `.html`/`.htm` is read as a page, `.md`/`.txt` as text.
+    File {
+        /// Its name (only the extension and the stem are used).
+        name: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+}
+
+/// Who added it, and when (RFC 3339).
+#[derive(Debug, Clone)]
+pub struct AddedBy {
+    /// Display name and id, e.g. `Ann (discord 42)`.
+    pub who: String,
+    /// When.
+    pub at: String,
+}
+
+/// An article ready to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewArticle {
+    /// The corpus file name: `slug-hash.md`.
+    pub file: String,
+    /// The whole file: front matter and body.
+    pub text: String,
+    /// The source URL, if any.
+    pub url: Option<String>,
+    /// Hash of the body, as it appears in the file name.
+    pub body_hash: String,
+}
+
+#[derive(Serialize)]
+struct Front<'a> {
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outlet: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<&'a str>,
+    added_by: &'a str,
+    added_at: &'a str,
+}
+
+/// Decodes a page: a byte-order mark, else the declared charset (HTTP header, then `<meta>`),
+/// else UTF-8 when the bytes are valid UTF-8, else the charset detected from the bytes.
+pub fn decode_page(bytes: &[u8], declared: Option<&str>) -> String {
+    if let Some((encoding, _)) = Encoding::for_bom(bytes) {
+        return encoding.decode_with_bom_removal(bytes).0.into_owned();
+    }
+    let label = declared
+        .and_then(|l| Encoding::for_label(l.trim().as_bytes()))
+        .or_else(|| meta_charset(bytes));
+    if let Some(encoding) = label {
+        return encoding.decode_without_bom_handling(bytes).0.into_owned();
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_string();
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(bytes, true);
+    detector
+        .guess(None, true)
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned()
+}
+
+/// The charset of a `<meta charset>` or `<meta http-equiv content="...; charset=">` in the first
+/// 4 KB (where HTML requires it to be).
+fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    let at = head.find("charset=")? + "charset=".len();
+    let label: String = head[at..]
+        .trim_start_matches(['"', '\'', ' '])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        .collect();
+    Encoding::for_label(label.as_bytes())
+}
+
+/// A readable, file-safe slug of a title: folded to ASCII letters and digits joined by `-`, at
+/// most 60 characters; `article` when nothing is left.
+pub fn slug(title: &str) -> String {
+    let folded = fold(title);
+    let mut out = String::new();
+    for word in folded.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        if out.len() + word.len() + 1 > 60 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        "article".into()
+    } else {
+        out
+    }
+}
+
+/// Turns a submission into the file to write.
+pub fn prepare(submission: &Submission, added_by: &AddedBy) -> Result<NewArticle, AddError> {
+    match submission {
+        Submission::Page {
+            bytes,
+            url,
+            charset,
+        } => prepare_page(bytes, url.as_deref(), charset.as_deref(), added_by),
+        Submission::File { name, bytes } => {
+            let extension = Path::new(name)
+                .extension()
+                .map(|e| e.to_string_lossy().to_lowercase());
+            match extension.as_deref() {
+                Some("html" | "htm") => prepare_page(bytes, None, None, added_by),
+                Some("md" | "txt") => prepare_text(name, bytes, added_by),
+                _ => Err(AddError::UnsupportedType {
+                    name: name.to_string(),
+                }),
+            }
+        }
+    }
+}
+
+fn prepare_page(
+    bytes: &[u8],
+    url: Option<&str>,
+    charset: Option<&str>,
+    added_by: &AddedBy,
+) -> Result<NewArticle, AddError> {
+    {
+        if bytes.len() > MAX_INPUT_BYTES {
+            return Err(ExtractError::TooLarge { bytes: bytes.len() }.into());
+        }
+        let html = decode_page(bytes, charset);
+        let article = extract(&html, url)?;
+        let body = article.body();
+        let front = Front {
+            title: &article.title,
+            url,
+            outlet: article.outlet.as_deref(),
+            date: article.date.as_deref(),
+            author: article.author.as_deref(),
+            added_by: &added_by.who,
+            added_at: &added_by.at,
+        };
+        Ok(assemble(&front, &body, url))
+    }
+}
+
+fn prepare_text(name: &str, bytes: &[u8], added_by: &AddedBy) -> Result<NewArticle, AddError> {
+    let text = crate::corpus::decode_text(bytes.to_vec(), MAX_INPUT_BYTES as u64)
+        .map_err(|reason| AddError::NotText(reason.to_string()))?;
+    // Parsed as the corpus will parse it: the title and any front matter come along.
+    let cleaner = crate::clean::Cleaner::new(&[]).map_err(|e| AddError::NotText(e.to_string()))?;
+    let article = crate::corpus::parse_article(name, text, &cleaner)
+        .map_err(|reason| AddError::NotText(reason.to_string()))?;
+    let meta = &article.meta;
+    let body = article
+        .text
+        .get(meta.body_start.unwrap_or(0)..)
+        .unwrap_or(&article.text)
+        .trim_start()
+        .to_string();
+    let front = Front {
+        title: &meta.title,
+        url: meta.url.as_deref(),
+        outlet: meta.outlet.as_deref(),
+        date: meta.date.as_deref(),
+        author: meta.author.as_deref(),
+        added_by: &added_by.who,
+        added_at: &added_by.at,
+    };
+    Ok(assemble(&front, &body, meta.url.as_deref()))
+}
+
+fn assemble(front: &Front<'_>, body: &str, url: Option<&str>) -> NewArticle {
+    // Serialising strings cannot fail; YAML quoting keeps any title intact.
+    let yaml = serde_yaml_ng::to_string(front).unwrap_or_default();
+    let normalized: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let body_hash: String = short_hash(&normalized).chars().take(8).collect();
+    NewArticle {
+        file: format!("{}-{body_hash}.md", slug(front.title)),
+        text: format!("---\n{yaml}---\n\n{body}"),
+        url: url.map(str::to_string),
+        body_hash,
+    }
+}
+
+/// The article of the corpus that `new` repeats, if any: the same URL, or the same body (its hash
+/// is in the names of the files this module writes).
+pub fn existing<'a>(new: &NewArticle, articles: &'a [ArticleMeta]) -> Option<&'a ArticleMeta> {
+    let same_url = |a: &&ArticleMeta| {
+        new.url.is_some() && a.url.as_deref().map(str::trim) == new.url.as_deref().map(str::trim)
+    };
+    let suffix = format!("-{}.md", new.body_hash);
+    articles
+        .iter()
+        .find(|a| same_url(a) || a.file.ends_with(&suffix))
+}
+
+/// Writes `new` into `corpus_dir` under its name, whole or not at all: into a hidden temporary
+/// file first (the corpus listing skips hidden files), synced, then linked to its name, which
+/// fails rather than overwrite. Returns the path.
+pub fn write(corpus_dir: &Path, new: &NewArticle) -> Result<PathBuf, AddError> {
+    use std::io::Write;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| AddError::Io { path, source }
+    };
+    let target = corpus_dir.join(&new.file);
+    let temporary = corpus_dir.join(format!(".coverage-bot-add-{}.tmp", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .map_err(io(&temporary))?;
+    let written = file
+        .write_all(new.text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::hard_link(&temporary, &target));
+    // The temporary file is ours: it goes whether the link was made or not.
+    let _ = std::fs::remove_file(&temporary);
+    written.map_err(io(&target))?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by() -> AddedBy {
+        AddedBy {
+            who: "Ann (discord 42)".into(),
+            at: "2026-12-03T09:00:00Z".into(),
+        }
+    }
+
+    const PAGE: &str = "<html><head><title>Le budget des écoles voté à 4 %</title>\
+        <meta property=\"og:site_name\" content=\"La Gazette\"></head><body><nav>Accueil</nav>\
+        <article><h1>Le budget des écoles voté à 4 %</h1>\
+        <p>Le conseil municipal a voté mardi le budget des écoles, en hausse de 4 % sur un an, \
+        après deux heures de débat et une longue discussion sur les cantines scolaires.</p>\
+        <p>La piscine municipale rouvrira en juin, une fois les travaux d'étanchéité terminés, \
+        a précisé le maire, qui a aussi annoncé un nouveau gymnase pour la rentrée.</p>\
+        </article></body></html>";
+
+    #[test]
+    fn a_page_becomes_markdown_with_front_matter_that_the_corpus_reads_back() {
+        let submission = Submission::Page {
+            bytes: PAGE.as_bytes().to_vec(),
+            url: Some("https://example.org/budget".into()),
+            charset: None,
+        };
+        let new = prepare(&submission, &by()).unwrap();
+        assert!(
+            new.file.starts_with("le-budget-des-ecoles-vote-a-4-"),
+            "{}",
+            new.file
+        );
+        assert!(new.file.ends_with(".md") && new.file.len() < 80);
+        let cleaner = crate::clean::Cleaner::new(&[]).unwrap();
+        let article = crate::corpus::parse_article(&new.file, new.text.clone(), &cleaner).unwrap();
+        assert_eq!(article.meta.title, "Le budget des écoles voté à 4 %");
+        assert_eq!(
+            article.meta.url.as_deref(),
+            Some("https://example.org/budget")
+        );
+        assert_eq!(article.meta.outlet.as_deref(), Some("La Gazette"));
+        assert_eq!(article.paragraphs.len(), 2, "{}", new.text);
+        assert!(
+            new.text.contains("added_by: Ann (discord 42)"),
+            "{}",
+            new.text
+        );
+        assert!(new.text.contains("added_at:"), "{}", new.text);
+    }
+
+    #[test]
+    fn latin1_and_windows_1252_pages_come_out_right() {
+        let latin1: Vec<u8> = "<meta charset=\"iso-8859-1\"><p>Élève à l'école</p>"
+            .chars()
+            .map(|c| c as u32 as u8)
+            .collect();
+        assert!(decode_page(&latin1, None).contains("Élève à l'école"));
+        // Undeclared Windows-1252 (0x92 is its right single quote), found by detection.
+        let mut cp1252 = b"<p>L".to_vec();
+        cp1252.push(0x92);
+        cp1252.extend(b"\xe9l\xe8ve de l");
+        cp1252.push(0x92);
+        cp1252.extend(b"\xe9cole est arriv\xe9 \xe0 l'heure, d\xe9j\xe0 pr\xeat.</p>");
+        let text = decode_page(&cp1252, None);
+        assert!(text.contains("L\u{2019}élève de l\u{2019}école"), "{text}");
+        // The header's charset wins over a wrong guess.
+        assert!(decode_page(&latin1, Some("ISO-8859-1")).contains("Élève"));
+        assert_eq!(decode_page("déjà".as_bytes(), None), "déjà");
+    }
+
+    #[test]
+    fn the_same_article_is_recognised_by_url_body_or_file() {
+        let new = prepare(
+            &Submission::File {
+                name: "note.txt".into(),
+                bytes: "Titre de la note\n\nUn paragraphe assez long pour être un article de la note.\n"
+                    .as_bytes()
+                    .to_vec(),
+            },
+            &by(),
+        )
+        .unwrap();
+        let meta = |file: &str, url: Option<&str>, hash: &str| ArticleMeta {
+            file: file.into(),
+            title: String::new(),
+            url: url.map(str::to_string),
+            outlet: None,
+            date: None,
+            author: None,
+            bytes: 0,
+            paragraphs: 1,
+            hash: hash.into(),
+            body_start: None,
+            title_in_front_matter: false,
+            rows: 0..0,
+        };
+        let others = [meta("a.md", Some("https://x.org/a"), "h")];
+        assert!(existing(&new, &others).is_none());
+        let same_body = [meta(&format!("autre-{}.md", new.body_hash), None, "h")];
+        assert!(existing(&new, &same_body).is_some());
+        let mut with_url = new.clone();
+        with_url.url = Some("https://x.org/a".into());
+        assert_eq!(
+            existing(&with_url, &others).map(|a| a.file.as_str()),
+            Some("a.md")
+        );
+    }
+
+    #[test]
+    fn writing_never_overwrites_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = NewArticle {
+            file: "a-1234.md".into(),
+            text: "---\ntitle: A\n---\n\nCorps.\n".into(),
+            url: None,
+            body_hash: "1234".into(),
+        };
+        write(dir.path(), &new).unwrap();
+        let mut other = new.clone();
+        other.text = "autre".into();
+        assert!(matches!(
+            write(dir.path(), &other),
+            Err(AddError::Io { .. })
+        ));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a-1234.md")).unwrap(),
+            new.text
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn other_files_and_pages_without_articles_are_refused() {
+        let file = |name: &str, bytes: &[u8]| Submission::File {
+            name: name.into(),
+            bytes: bytes.to_vec(),
+        };
+        assert!(matches!(
+            prepare(&file("x.pdf", b"%PDF"), &by()),
+            Err(AddError::UnsupportedType { .. })
+        ));
+        assert!(matches!(
+            prepare(&file("x.html", b"<p>court</p>"), &by()),
+            Err(AddError::Extract(ExtractError::NoArticle))
+        ));
+        assert!(matches!(
+            prepare(&file("x.txt", b"\0\0\0binary"), &by()),
+            Err(AddError::NotText(_))
+        ));
+        assert_eq!(slug("«  »"), "article");
+        assert_eq!(slug("L'été à Paris !"), "l-ete-a-paris");
+    }
+}

@@ -1,0 +1,160 @@
+//! `coverage-bot add FILE`: pages and text files into the corpus, recognised when they come
+//! again, refused cleanly when they hold no article.
+
+use crate::support::fixtures::{run_cli, TempCorpus};
+
+const PAGE: &str = "<!doctype html><html><head><title>Piscine : réouverture en juin</title>\
+    <meta property=\"og:site_name\" content=\"Le Courrier\">\
+    <meta property=\"article:published_time\" content=\"2024-05-02T07:00:00Z\"></head>\
+    <body><nav><a href=\"/\">Accueil</a><a href=\"/sports\">Sports</a></nav>\
+    <article><h1>Piscine : réouverture en juin</h1>\
+    <p>La piscine des Tilleuls rouvrira le 15 juin après dix-huit mois de travaux d'étanchéité, \
+    a annoncé la mairie, qui promet aussi des horaires élargis le dimanche matin.</p>\
+    <p>Le chantier a coûté 2,3 millions d'euros, dont un tiers pris en charge par la région, \
+    selon l'adjoint aux sports, qui évoque un bassin nordique pour l'hiver suivant.</p>\
+    </article><footer>Mentions légales · Publicité</footer></body></html>";
+
+fn corpus_files(t: &TempCorpus) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(t.corpus())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_page_is_added_as_markdown_quoted_and_recognised_when_added_again() {
+    let t = TempCorpus::new();
+    let inbox = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| run_cli(inbox.path(), &t.corpus(), &t.data(), args);
+    std::fs::write(inbox.path().join("piscine.html"), PAGE).unwrap();
+    let before = corpus_files(&t);
+
+    let added = cli(&["add", "piscine.html"]);
+    assert!(added.status.success(), "{added:?}");
+    let stdout = String::from_utf8_lossy(&added.stdout);
+    assert!(stdout.contains("(2 paragraphs)"), "{stdout}");
+    let new: Vec<String> = corpus_files(&t)
+        .into_iter()
+        .filter(|f| !before.contains(f))
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    let file = &new[0];
+    assert!(
+        file.starts_with("piscine-reouverture-en-juin-") && file.ends_with(".md"),
+        "{file}"
+    );
+    let text = std::fs::read_to_string(t.corpus().join(file)).unwrap();
+    assert!(
+        text.starts_with("---\n") && text.contains("outlet: Le Courrier"),
+        "{text}"
+    );
+    assert!(
+        text.contains("added_by:") && text.contains("added_at:"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Mentions légales") && !text.contains("Accueil"),
+        "{text}"
+    );
+
+    let answer = cli(&[
+        "ask",
+        "--json",
+        "Quand la piscine des Tilleuls rouvrira-t-elle ?",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
+    assert_eq!(json["hits"][0]["source"], file.as_str(), "{json}");
+    assert!(json["hits"][0]["quote"]
+        .as_str()
+        .unwrap()
+        .contains("15 juin"));
+
+    // Again, even under another name: the corpus already has it, nothing is written.
+    std::fs::write(inbox.path().join("copie.htm"), PAGE).unwrap();
+    let again = cli(&["add", "copie.htm"]);
+    assert!(again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains(&format!("already in the corpus: {file}"))
+    );
+    assert_eq!(corpus_files(&t).len(), before.len() + 1);
+
+    // A Latin-1 page comes out in the right letters.
+    let latin1: Vec<u8> = PAGE
+        .replace("<head>", "<head><meta charset=\"iso-8859-1\">")
+        .replace("Tilleuls", "Érables")
+        .chars()
+        .map(|c| {
+            if (c as u32) < 256 {
+                c as u32 as u8
+            } else {
+                b'?'
+            }
+        })
+        .collect();
+    std::fs::write(inbox.path().join("latin1.html"), latin1).unwrap();
+    assert!(cli(&["add", "latin1.html"]).status.success());
+    let latin_file = corpus_files(&t)
+        .into_iter()
+        .find(|f| !before.contains(f) && f != file)
+        .unwrap();
+    let text = std::fs::read_to_string(t.corpus().join(latin_file)).unwrap();
+    assert!(
+        text.contains("piscine des Érables rouvrira") && text.contains("d'étanchéité"),
+        "{text}"
+    );
+}
+
+#[test]
+fn files_without_an_article_are_refused_and_leave_the_corpus_untouched() {
+    let t = TempCorpus::new();
+    let inbox = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| run_cli(inbox.path(), &t.corpus(), &t.data(), args);
+    let before = corpus_files(&t);
+    std::fs::write(
+        inbox.path().join("menu.html"),
+        "<nav><a href=\"/\">Accueil</a></nav>",
+    )
+    .unwrap();
+    std::fs::write(inbox.path().join("scan.pdf"), b"%PDF-1.7").unwrap();
+    for (file, message) in [
+        ("menu.html", "no article found"),
+        ("scan.pdf", "only .html"),
+        ("missing.txt", "missing.txt"),
+    ] {
+        let refused = cli(&["add", file]);
+        assert_eq!(refused.status.code(), Some(1), "{file}: {refused:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(message), "{file}: {stderr}");
+    }
+    assert_eq!(
+        corpus_files(&t),
+        before,
+        "nothing written, no temporary file left"
+    );
+
+    // A text file is added with its title, and the trail has every attempt.
+    std::fs::write(
+        inbox.path().join("note.txt"),
+        "Conseil du 3 mai\n\nLe conseil a adopté le plan vélo à l'unanimité, avec trente kilomètres de pistes.\n",
+    )
+    .unwrap();
+    assert!(cli(&["add", "note.txt"]).status.success());
+    assert!(corpus_files(&t)
+        .iter()
+        .any(|f| f.starts_with("conseil-du-3-mai-")));
+    let audit = cli(&["audit", "--json"]);
+    let outcomes: Vec<String> = String::from_utf8_lossy(&audit.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["action"] == "add")
+        .map(|e| e["outcome"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    assert!(
+        outcomes[..3].iter().all(|o| o.starts_with("failed")),
+        "{outcomes:?}"
+    );
+    assert!(outcomes[3].starts_with("ok"), "{outcomes:?}");
+}
