@@ -70,19 +70,7 @@ async fn answer(
     // the first responses of other interactions.
     let _slot = data.search_slots.acquire().await?;
     let searched = blocking(move || library.search_filtered(&query, fetch, &filter)).await?;
-    let result = match searched {
-        Err(CoreError::UnknownSource {
-            requested,
-            suggestions,
-        }) => {
-            return Err(Refusal::UnknownArticle {
-                requested,
-                suggestions,
-            }
-            .into())
-        }
-        other => other?,
-    };
+    let result = searched.map_err(unknown_article)?;
     let locale = locale(&ctx);
     if result.is_abstained() {
         let mut message = render::abstention_message(&result, locale);
@@ -181,16 +169,36 @@ pub async fn find_sources(ctx: Context<'_>, message: serenity::Message) -> Resul
     answer(ctx, text, 3, false, Filter::default()).await
 }
 
+/// A name the corpus does not have is the user's mistake (refused with the closest names);
+/// any other error is a failure.
+fn unknown_article(error: CoreError) -> Error {
+    match error {
+        CoreError::UnknownSource {
+            requested,
+            suggestions,
+        } => Refusal::UnknownArticle {
+            requested,
+            suggestions,
+        }
+        .into(),
+        other => other.into(),
+    }
+}
+
+fn autocomplete_response(choices: Vec<(String, String)>) -> serenity::CreateAutocompleteResponse {
+    let choices = choices
+        .into_iter()
+        .map(|(name, value)| serenity::AutocompleteChoice::new(name, value))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
 async fn autocomplete_outlet(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
     let outlets = ctx.data().library.outlets(partial, render::limits::CHOICES);
-    let choices = render::outlet_choices(&outlets)
-        .into_iter()
-        .map(|(name, value)| serenity::AutocompleteChoice::new(name, value))
-        .collect();
-    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+    autocomplete_response(render::outlet_choices(&outlets))
 }
 
 async fn autocomplete_source(
@@ -198,11 +206,7 @@ async fn autocomplete_source(
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
     let articles = ctx.data().library.suggest(partial, render::limits::CHOICES);
-    let choices = render::autocomplete_choices(&articles)
-        .into_iter()
-        .map(|(name, value)| serenity::AutocompleteChoice::new(name, value))
-        .collect();
-    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+    autocomplete_response(render::autocomplete_choices(&articles))
 }
 
 /// `/source`: an article as a card with the file attached, or one exact paragraph.
@@ -223,16 +227,7 @@ pub async fn source(
     let message = match outcome {
         Ok(view) if paragraph.is_some() => render::paragraph_message(&view, locale),
         Ok(view) => render::source_card(&view, locale),
-        Err(CoreError::UnknownSource {
-            requested,
-            suggestions,
-        }) => {
-            return Err(Refusal::UnknownArticle {
-                requested,
-                suggestions,
-            }
-            .into())
-        }
+        Err(error @ CoreError::UnknownSource { .. }) => return Err(unknown_article(error)),
         Err(CoreError::UnknownParagraph {
             file,
             requested,
@@ -351,16 +346,7 @@ pub async fn remove(
                 articles,
             ))
         }
-        Err(CoreError::UnknownSource {
-            requested,
-            suggestions,
-        }) => {
-            return Err(Refusal::UnknownArticle {
-                requested,
-                suggestions,
-            }
-            .into())
-        }
+        Err(error @ CoreError::UnknownSource { .. }) => return Err(unknown_article(error)),
         Err(CoreError::Trash(error)) => render::notice(&(locale.messages().reindex.remove_failed)(
             &render::inline_code_text(&error.to_string()),
         )),
