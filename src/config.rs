@@ -37,6 +37,29 @@ pub struct Config {
     pub discord: DiscordConfig,
     /// Semantic answers (the multilingual encoder).
     pub semantic: SemanticConfig,
+    /// Fetching pages for `add`.
+    pub fetch: FetchConfig,
+}
+
+/// Which networks `add URL` may reach besides the public internet.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchConfig {
+    /// Allow loopback addresses (127.0.0.0/8, ::1).
+    pub allow_loopback: bool,
+    /// Allow private, shared and link-local networks (cloud metadata addresses included).
+    pub allow_private: bool,
+}
+
+impl FetchConfig {
+    /// The fetcher's policy for these settings.
+    pub fn policy(&self) -> crate::fetch::FetchPolicy {
+        crate::fetch::FetchPolicy {
+            allow_loopback: self.allow_loopback,
+            allow_private: self.allow_private,
+            ..crate::fetch::FetchPolicy::default()
+        }
+    }
 }
 
 /// When the encoder is used.
@@ -157,6 +180,7 @@ impl Default for Config {
             boilerplate: BoilerplateConfig::default(),
             discord: DiscordConfig::default(),
             semantic: SemanticConfig::default(),
+            fetch: FetchConfig::default(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod corpus;
 pub mod error;
 pub mod eval;
 pub mod extract;
+pub mod fetch;
 pub mod filter;
 pub(crate) mod frozen_dir;
 pub(crate) mod fusion;

@@ -85,11 +85,12 @@ enum Command {
         #[arg(long)]
         verify: bool,
     },
-    /// Add an article from a file: `.html`/`.htm` (its article is extracted), `.md` or `.txt`.
-    /// It is saved in the corpus as Markdown with front matter, then indexed.
+    /// Add an article from a web address (http or https) or a file: `.html`/`.htm` (its article
+    /// is extracted), `.md` or `.txt`. It is saved in the corpus as Markdown with front matter,
+    /// then indexed.
     Add {
-        /// The file.
-        file: PathBuf,
+        /// The address or the file.
+        source: String,
     },
     /// Move an article to the trash (in the data folder; nothing is deleted) and reindex.
     Remove {
@@ -279,7 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             top,
             json,
         } => eval(&library, &questions, top.max(1), json),
-        Command::Add { file } => add(&library, &file),
+        Command::Add { source } => add(&library, &source),
         Command::Remove { file } => remove(&library, &file),
         Command::Restore { file } => restore(&library, file.as_deref()),
         Command::Serve | Command::Model { .. } | Command::Audit { .. } => Ok(ExitCode::SUCCESS),
@@ -312,31 +313,16 @@ fn reindex_summary(outcome: &coverage_bot::ReindexOutcome) -> String {
     }
 }
 
-/// `add`: a file's article into the corpus.
-fn add(library: &Library, path: &Path) -> anyhow::Result<ExitCode> {
-    use std::io::Read;
-    let given = path.display().to_string();
-    let mut bytes = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| {
-        f.take(coverage_bot::add::MAX_INPUT_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-    });
-    if let Err(error) = read {
-        let error = CoreError::io(path, error);
-        let action = AuditAction::Add { given, file: None };
-        audit_cli(
-            library,
-            action,
-            format!("failed: {}", coverage_bot::error::chain(&error)),
-        );
-        return Err(error.into());
-    }
-    let submission = coverage_bot::add::Submission::File {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        bytes,
+/// `add`: a page's or a file's article into the corpus.
+fn add(library: &Library, source: &str) -> anyhow::Result<ExitCode> {
+    let given = source.to_string();
+    let submission = match read_submission(library, source) {
+        Ok(submission) => submission,
+        Err(error) => {
+            let action = AuditAction::Add { given, file: None };
+            audit_cli(library, action, format!("failed: {error:#}"));
+            return Err(error);
+        }
     };
     let actor = cli_actor();
     let added_by = coverage_bot::add::AddedBy {
@@ -372,6 +358,41 @@ fn add(library: &Library, path: &Path) -> anyhow::Result<ExitCode> {
             Err(error.into())
         }
     }
+}
+
+/// The page at an http(s) address (fetched under the config's policy), or a file's bytes.
+fn read_submission(
+    library: &Library,
+    source: &str,
+) -> anyhow::Result<coverage_bot::add::Submission> {
+    use std::io::Read;
+    if source.starts_with("http://") || source.starts_with("https://") {
+        let policy = library.config().fetch.policy();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let page = runtime.block_on(coverage_bot::fetch::fetch(source, &policy))?;
+        return Ok(coverage_bot::add::Submission::Page {
+            bytes: page.bytes,
+            url: Some(page.url),
+            charset: page.charset,
+        });
+    }
+    let path = Path::new(source);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(coverage_bot::add::MAX_INPUT_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| CoreError::io(path, e))?;
+    Ok(coverage_bot::add::Submission::File {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        bytes,
+    })
 }
 
 /// `remove`: the article goes to the trash, the index is rebuilt.

@@ -16,6 +16,7 @@ mod data_safety;
 mod dev_sets;
 mod eval_floors;
 mod fake_discord_selftest;
+mod fetch;
 mod filters;
 mod gateway_faults;
 mod hostile_input;
