@@ -9,9 +9,11 @@ use poise::serenity_prelude as serenity;
 use super::answers::{Asked, ButtonAction};
 use super::reply::poise_reply;
 use super::{Context, Data, Error, Refusal};
+use crate::add::{AddedBy, Submission};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::error::CoreError;
 use crate::filter::Filter;
+use crate::library::Added;
 use crate::messages::{CommandText, Locale};
 use crate::render;
 use crate::search::Hit;
@@ -308,6 +310,65 @@ pub async fn reindex(ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+// The page is fetched under the config's `[fetch]` policy (see `crate::fetch`), its article
+// saved as Markdown with front matter and indexed; the reply is the new article's card.
+/// `/add`: adds a web article to the corpus.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    required_permissions = "MANAGE_GUILD"
+)]
+pub async fn add(ctx: Context<'_>, #[max_length = 2000] url: String) -> Result<(), Error> {
+    ctx.defer_ephemeral().await?;
+    let data = ctx.data();
+    let locale = locale(&ctx);
+    let text = &locale.messages().reindex;
+    let policy = data.library.config().fetch.policy();
+    let actor = super::audit::actor(ctx.author());
+    let added_by = AddedBy {
+        who: format!("{} (discord {})", actor.name, actor.id),
+        at: crate::audit::now_utc(),
+    };
+    let outcome = match crate::fetch::fetch(&url, &policy).await {
+        Ok(page) => {
+            let library = data.library.clone();
+            let submission = Submission::Page {
+                bytes: page.bytes,
+                url: Some(page.url),
+                charset: page.charset,
+            };
+            blocking(move || library.add_article(&submission, &added_by))
+                .await?
+                .map_err(|e| crate::error::chain(&e))
+        }
+        Err(error) => Err(error.to_string()),
+    };
+    let (file, audited, message) = match outcome {
+        Ok(Added::Added { file, paragraphs }) => {
+            let note = (text.added)(&render::inline_code_text(&file), paragraphs);
+            let card = data
+                .library
+                .source(&file, None)
+                .map(|view| render::with_note(render::source_card(&view, locale), &note))
+                .unwrap_or_else(|_| render::notice(&note));
+            (Some(file), format!("ok: {paragraphs} paragraphs"), card)
+        }
+        Ok(Added::AlreadyThere { file }) => {
+            let message = render::notice(&(text.already_there)(&render::inline_code_text(&file)));
+            (Some(file), "already in the corpus".to_string(), message)
+        }
+        Err(reason) => {
+            let message = render::notice(&(text.add_failed)(&render::inline_code_text(&reason)));
+            (None, format!("failed: {reason}"), message)
+        }
+    };
+    let event = AuditEvent::now(actor, AuditAction::Add { given: url, file }, audited);
+    super::audit::record(ctx.http(), data, event).await;
+    ctx.send(poise_reply(&message)).await?;
+    Ok(())
+}
+
 // The article goes to the trash in the data folder (never deleted), then the index is rebuilt.
 // Restoring is a host command (`coverage-bot restore`).
 /// `/remove`: moves an article to the trash and reindexes.
@@ -367,6 +428,7 @@ pub fn all(cooldown: Duration) -> Vec<poise::Command<Data, Error>> {
         status(),
         reindex(),
         remove(),
+        add(),
     ];
     for command in commands.iter_mut() {
         apply_texts(command);

@@ -151,6 +151,10 @@ async fn refuse(ctx: Context<'_>, refusal: Refusal) {
         "remove" => Some(crate::audit::AuditAction::Remove {
             file: String::new(),
         }),
+        "add" => Some(crate::audit::AuditAction::Add {
+            given: String::new(),
+            file: None,
+        }),
         _ => None,
     };
     if let Some(action) = action {

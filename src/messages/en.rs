@@ -76,6 +76,14 @@ pub(super) static MESSAGES: Messages = Messages {
             description: "Rebuild the index from the corpus folder (Manage Server only).",
             options: &[],
         },
+        add: CommandText {
+            name: "add",
+            description: "Add a web article to the corpus and index it (Manage Server only).",
+            options: &[OptionText {
+                name: "url",
+                description: "The article's address (http or https)",
+            }],
+        },
         remove: CommandText {
             name: "remove",
             description: "Move an article to the trash and reindex; it can be restored (Manage Server only).",
@@ -157,6 +165,9 @@ pub(super) static MESSAGES: Messages = Messages {
         interrupted: "Reindex interrupted; the previous index stays in use.",
         removed: |file, articles| format!("Moved `{file}` to the trash; the index now has {articles} articles. The host can bring it back with `coverage-bot restore {file}`."),
         remove_failed: |reason| format!("Nothing was moved: {reason}"),
+        added: |file, paragraphs| format!("Added `{file}` ({paragraphs} paragraphs) and indexed it."),
+        already_there: |file| format!("The corpus already has this article: `{file}`."),
+        add_failed: |reason| format!("Nothing was added: {reason}"),
     },
     notice: NoticeText {
         cooldown: |seconds| format!("Slow down: try again in {seconds} s."),

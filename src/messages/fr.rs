@@ -75,6 +75,14 @@ pub(super) static MESSAGES: Messages = Messages {
             description: "Reconstruire l'index depuis le dossier du corpus (Gérer le serveur).",
             options: &[],
         },
+        add: CommandText {
+            name: "ajouter",
+            description: "Ajouter un article du web au corpus et l'indexer (Gérer le serveur).",
+            options: &[OptionText {
+                name: "url",
+                description: "L'adresse de l'article (http ou https)",
+            }],
+        },
         remove: CommandText {
             name: "retirer",
             description: "Mettre un article à la corbeille et réindexer ; il peut être restauré (Gérer le serveur).",
@@ -156,6 +164,9 @@ pub(super) static MESSAGES: Messages = Messages {
         interrupted: "Réindexation interrompue ; l'index précédent reste en service.",
         removed: |file, articles| format!("`{file}` est à la corbeille ; l'index compte maintenant {articles} articles. L'hôte peut le restaurer avec `coverage-bot restore {file}`."),
         remove_failed: |reason| format!("Rien n'a été déplacé : {reason}"),
+        added: |file, paragraphs| format!("`{file}` ajouté ({paragraphs} paragraphes) et indexé."),
+        already_there: |file| format!("Le corpus a déjà cet article : `{file}`."),
+        add_failed: |reason| format!("Rien n'a été ajouté : {reason}"),
     },
     notice: NoticeText {
         cooldown: |seconds| format!("Doucement : réessayez dans {seconds} s."),

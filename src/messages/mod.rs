@@ -129,6 +129,8 @@ pub struct CommandTexts {
     pub reindex: CommandText,
     /// `/remove`.
     pub remove: CommandText,
+    /// `/add`.
+    pub add: CommandText,
 }
 
 impl CommandTexts {
@@ -142,6 +144,7 @@ impl CommandTexts {
             "status" => &self.status,
             "reindex" => &self.reindex,
             "remove" => &self.remove,
+            "add" => &self.add,
             _ => return None,
         })
     }
@@ -279,6 +282,12 @@ pub struct ReindexText {
     pub removed: fn(file: &str, articles: usize) -> String,
     /// `/remove` could not move it (the reason, already made safe).
     pub remove_failed: fn(reason: &str) -> String,
+    /// `/add` added an article.
+    pub added: fn(file: &str, paragraphs: usize) -> String,
+    /// `/add` found the article already in the corpus.
+    pub already_there: fn(file: &str) -> String,
+    /// `/add` could not add it (the reason, already made safe).
+    pub add_failed: fn(reason: &str) -> String,
 }
 
 /// Short ephemeral notices: expected refusals, expired buttons, the generic error.

@@ -280,3 +280,102 @@ async fn add_fetches_a_page_only_where_the_config_allows_and_recognises_its_url(
         .unwrap()
         .contains("quarante-deux"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_through_discord_fetches_indexes_answers_and_audits() {
+    use crate::support::harness::{assert_all_messages_ok, is_ephemeral, text_of, Harness};
+    use fake_discord::{DEFAULT_MEMBER_PERMISSIONS, PERM_MANAGE_GUILD, TEST_USER_ID};
+    use serde_json::json;
+
+    let server = serve().await;
+    let t = crate::support::fixtures::TempCorpus::new();
+    let corpus = t.corpus();
+    let h = Harness::start_with(move |config| {
+        config.corpus.dir = corpus;
+        // The page server is on loopback: allowed here, as a config would allow an intranet.
+        config.fetch.allow_loopback = true;
+    })
+    .await;
+    let d = &h.discord;
+    let moderator = DEFAULT_MEMBER_PERMISSIONS | PERM_MANAGE_GUILD;
+    let add = |url: String, permissions: u64| {
+        d.slash_command(
+            "add",
+            json!([{"name": "url", "type": 3, "value": url}]),
+            TEST_USER_ID,
+            "en-US",
+            permissions,
+        )
+    };
+    let result_of = |token: String| async move {
+        d.wait_for_request(
+            |r| {
+                r.is_webhook() && r.interaction_token() == Some(token.as_str()) && r.method != "GET"
+            },
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("the /add result")
+    };
+
+    // Without Manage Server: refused, nothing fetched.
+    let (id, _, payload) = add(
+        format!("http://{server}/article"),
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    let body = h.reply_body(payload, id).await;
+    assert!(is_ephemeral(&body) && text_of(&body).contains("Manage Server"));
+    assert_eq!(h.library.status().articles, 5);
+
+    // Added: the reply is the new article's card, and /ask quotes it.
+    let (id, token, payload) = add(format!("http://{server}/to-article"), moderator);
+    h.interact(payload, id).await;
+    let done = result_of(token).await;
+    let text = text_of(&done.body);
+    assert!(
+        text.contains("Added") && text.contains("(2 paragraphs)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Le marché couvert rouvre"),
+        "the card: {text}"
+    );
+    assert_eq!(done.files.len(), 1, "the article is attached to its card");
+    assert_eq!(h.library.status().articles, 6);
+    let (id, _, payload) = d
+        .ask("Combien d'étals compte le marché couvert ?")
+        .results(1)
+        .locale("fr")
+        .build();
+    let answer = text_of(&h.reply_body(payload, id).await);
+    assert!(answer.contains("quarante-deux"), "{answer}");
+
+    // The same page again, and a page behind a redirect to the metadata address.
+    let (id, token, payload) = add(format!("http://{server}/article"), moderator);
+    h.interact(payload, id).await;
+    assert!(text_of(&result_of(token).await.body).contains("already has this article"));
+    let (id, token, payload) = add(format!("http://{server}/to-metadata"), moderator);
+    h.interact(payload, id).await;
+    let refused = text_of(&result_of(token).await.body);
+    assert!(
+        refused.contains("Nothing was added") && refused.contains("169.254.169.254"),
+        "{refused}"
+    );
+    assert_eq!(h.library.status().articles, 6);
+
+    let (events, _) = h.library.audit_log().read(None).unwrap();
+    let adds: Vec<&str> = events
+        .iter()
+        .filter(|e| matches!(e.action, coverage_bot::audit::AuditAction::Add { .. }))
+        .map(|e| e.outcome.as_str())
+        .collect();
+    assert_eq!(adds.len(), 4, "{adds:?}");
+    assert!(
+        adds[0].starts_with("refused")
+            && adds[1].starts_with("ok")
+            && adds[3].starts_with("failed"),
+        "{adds:?}"
+    );
+    assert_all_messages_ok(d);
+    h.stop().await;
+}
