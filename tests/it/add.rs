@@ -1,7 +1,7 @@
 //! `coverage-bot add FILE`: pages and text files into the corpus, recognised when they come
 //! again, refused cleanly when they hold no article.
 
-use crate::support::fixtures::{run_cli, TempCorpus};
+use crate::support::fixtures::{latin1, run_cli, TempCorpus};
 
 const PAGE: &str = "<!doctype html><html><head><title>Piscine : réouverture en juin</title>\
     <meta property=\"og:site_name\" content=\"Le Courrier\">\
@@ -81,18 +81,11 @@ fn a_page_is_added_as_markdown_quoted_and_recognised_when_added_again() {
     assert_eq!(corpus_files(&t).len(), before.len() + 1);
 
     // A Latin-1 page comes out in the right letters.
-    let latin1: Vec<u8> = PAGE
-        .replace("<head>", "<head><meta charset=\"iso-8859-1\">")
-        .replace("Tilleuls", "Érables")
-        .chars()
-        .map(|c| {
-            if (c as u32) < 256 {
-                c as u32 as u8
-            } else {
-                b'?'
-            }
-        })
-        .collect();
+    let latin1 = latin1(
+        &PAGE
+            .replace("<head>", "<head><meta charset=\"iso-8859-1\">")
+            .replace("Tilleuls", "Érables"),
+    );
     std::fs::write(inbox.path().join("latin1.html"), latin1).unwrap();
     assert!(cli(&["add", "latin1.html"]).status.success());
     let latin_file = corpus_files(&t)

@@ -36,17 +36,9 @@ fn redirect(to: &str) -> Response {
 
 /// Starts the server on an ephemeral loopback port.
 async fn serve() -> SocketAddr {
-    let latin1: Vec<u8> = ARTICLE
-        .replace("charset=\"utf-8\"", "charset=\"iso-8859-1\"")
-        .chars()
-        .map(|c| {
-            if (c as u32) < 256 {
-                c as u32 as u8
-            } else {
-                b'?'
-            }
-        })
-        .collect();
+    let latin1 = crate::support::fixtures::latin1(
+        &ARTICLE.replace("charset=\"utf-8\"", "charset=\"iso-8859-1\""),
+    );
     let app = Router::new()
         .route(
             "/article",

@@ -138,6 +138,13 @@ pub fn proc_status_kb(field: &str) -> Option<u64> {
         .ok()
 }
 
+/// `text` encoded as Latin-1 (ISO-8859-1); characters outside it become `?`.
+pub fn latin1(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect()
+}
+
 /// Whether a string's lowercase form contains the canary.
 pub fn has_canary(text: &str) -> bool {
     text.contains(CANARY) || text.to_lowercase().contains(&CANARY.to_lowercase())
