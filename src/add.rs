@@ -190,24 +190,22 @@ fn prepare_page(
     charset: Option<&str>,
     added_by: &AddedBy,
 ) -> Result<NewArticle, AddError> {
-    {
-        if bytes.len() > MAX_INPUT_BYTES {
-            return Err(ExtractError::TooLarge { bytes: bytes.len() }.into());
-        }
-        let html = decode_page(bytes, charset);
-        let article = extract(&html, url)?;
-        let body = article.body();
-        let front = Front {
-            title: &article.title,
-            url,
-            outlet: article.outlet.as_deref(),
-            date: article.date.as_deref(),
-            author: article.author.as_deref(),
-            added_by: &added_by.who,
-            added_at: &added_by.at,
-        };
-        Ok(assemble(&front, &body, url))
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(ExtractError::TooLarge { bytes: bytes.len() }.into());
     }
+    let html = decode_page(bytes, charset);
+    let article = extract(&html, url)?;
+    let body = article.body();
+    let front = Front {
+        title: &article.title,
+        url,
+        outlet: article.outlet.as_deref(),
+        date: article.date.as_deref(),
+        author: article.author.as_deref(),
+        added_by: &added_by.who,
+        added_at: &added_by.at,
+    };
+    Ok(assemble(&front, &body, url))
 }
 
 fn prepare_text(name: &str, bytes: &[u8], added_by: &AddedBy) -> Result<NewArticle, AddError> {

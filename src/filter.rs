@@ -56,11 +56,7 @@ impl Filter {
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };
-        let day = |value: Option<&str>| -> Result<Option<NaiveDate>, FilterError> {
-            given(value)
-                .map(|text| parse_day(&text).ok_or(FilterError::BadDate { given: text }))
-                .transpose()
-        };
+        let day = |value: Option<&str>| given(value).map(|t| Filter::parse_day(&t)).transpose();
         let filter = Filter {
             outlet: given(outlet),
             after: day(after)?,

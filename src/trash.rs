@@ -201,8 +201,8 @@ fn new_stamp_dir(trash: &Path) -> Result<PathBuf, TrashError> {
 fn move_file(from: &Path, to: &Path) -> Result<(), TrashError> {
     match std::fs::rename(from, to) {
         Ok(()) => Ok(()),
-        Err(e) if e.raw_os_error() == Some(18) => {
-            // EXDEV: the data folder is on another filesystem than the corpus.
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+            // The data folder is on another filesystem than the corpus.
             std::fs::copy(from, to).map_err(io(to))?;
             std::fs::File::open(to)
                 .and_then(|f| f.sync_all())
