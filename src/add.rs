@@ -7,12 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use encoding_rs::Encoding;
-use serde::Serialize;
-
 use crate::corpus::ArticleMeta;
-use crate::extract::{extract, ExtractError};
-use crate::text::{fold, short_hash};
+use crate::extract::ExtractError;
+use crate::page::{article_of, document, FrontMatter};
+use crate::text::fold;
 
 /// Largest file or page accepted, in bytes.
 pub const MAX_INPUT_BYTES: usize = crate::extract::MAX_HTML_BYTES;
@@ -85,58 +83,6 @@ pub struct NewArticle {
     pub body_hash: String,
 }
 
-#[derive(Serialize)]
-struct Front<'a> {
-    title: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outlet: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    date: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    author: Option<&'a str>,
-    added_by: &'a str,
-    added_at: &'a str,
-}
-
-/// Decodes a page: a byte-order mark, else the declared charset (HTTP header, then `<meta>`),
-/// else UTF-8 when the bytes are valid UTF-8, else the charset detected from the bytes.
-pub fn decode_page(bytes: &[u8], declared: Option<&str>) -> String {
-    if let Some((encoding, _)) = Encoding::for_bom(bytes) {
-        return encoding.decode_with_bom_removal(bytes).0.into_owned();
-    }
-    let label = declared
-        .and_then(|l| Encoding::for_label(l.trim().as_bytes()))
-        .or_else(|| meta_charset(bytes));
-    if let Some(encoding) = label {
-        return encoding.decode_without_bom_handling(bytes).0.into_owned();
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return text.to_string();
-    }
-    let mut detector = chardetng::EncodingDetector::new();
-    detector.feed(bytes, true);
-    detector
-        .guess(None, true)
-        .decode_without_bom_handling(bytes)
-        .0
-        .into_owned()
-}
-
-/// The charset of a `<meta charset>` or `<meta http-equiv content="...; charset=">` in the first
-/// 4 KB (where HTML requires it to be).
-fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
-    let at = head.find("charset=")? + "charset=".len();
-    let label: String = head[at..]
-        .trim_start_matches(['"', '\'', ' '])
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
-        .collect();
-    Encoding::for_label(label.as_bytes())
-}
-
 /// A readable, file-safe slug of a title: folded to ASCII letters and digits joined by `-`, at
 /// most 60 characters; `article` when nothing is left.
 pub fn slug(title: &str) -> String {
@@ -190,22 +136,13 @@ fn prepare_page(
     charset: Option<&str>,
     added_by: &AddedBy,
 ) -> Result<NewArticle, AddError> {
-    if bytes.len() > MAX_INPUT_BYTES {
-        return Err(ExtractError::TooLarge { bytes: bytes.len() }.into());
-    }
-    let html = decode_page(bytes, charset);
-    let article = extract(&html, url)?;
-    let body = article.body();
-    let front = Front {
-        title: &article.title,
-        url,
-        outlet: article.outlet.as_deref(),
-        date: article.date.as_deref(),
-        author: article.author.as_deref(),
-        added_by: &added_by.who,
-        added_at: &added_by.at,
+    let article = article_of(bytes, url, charset)?;
+    let front = FrontMatter {
+        added_by: Some(&added_by.who),
+        added_at: Some(&added_by.at),
+        ..FrontMatter::of_page(&article, url)
     };
-    Ok(assemble(&front, &body, url))
+    Ok(assemble(&front, &article.body(), url))
 }
 
 fn prepare_text(name: &str, bytes: &[u8], added_by: &AddedBy) -> Result<NewArticle, AddError> {
@@ -222,41 +159,41 @@ fn prepare_text(name: &str, bytes: &[u8], added_by: &AddedBy) -> Result<NewArtic
         .unwrap_or(&article.text)
         .trim_start()
         .to_string();
-    let front = Front {
+    let front = FrontMatter {
         title: &meta.title,
         url: meta.url.as_deref(),
         outlet: meta.outlet.as_deref(),
         date: meta.date.as_deref(),
         author: meta.author.as_deref(),
-        added_by: &added_by.who,
-        added_at: &added_by.at,
+        added_by: Some(&added_by.who),
+        added_at: Some(&added_by.at),
     };
     Ok(assemble(&front, &body, meta.url.as_deref()))
 }
 
-fn assemble(front: &Front<'_>, body: &str, url: Option<&str>) -> NewArticle {
-    // Serialising strings cannot fail; YAML quoting keeps any title intact.
-    let yaml = serde_yaml_ng::to_string(front).unwrap_or_default();
-    let normalized: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let body_hash: String = short_hash(&normalized).chars().take(8).collect();
+fn assemble(front: &FrontMatter<'_>, body: &str, url: Option<&str>) -> NewArticle {
+    let body_hash = crate::corpus::body_hash(body);
     NewArticle {
         file: format!("{}-{body_hash}.md", slug(front.title)),
-        text: format!("---\n{yaml}---\n\n{body}"),
+        text: document(front, body),
         url: url.map(str::to_string),
         body_hash,
     }
 }
 
-/// The article of the corpus that `new` repeats, if any: the same URL, or the same body (its hash
-/// is in the names of the files this module writes).
+/// The article of the corpus that `new` repeats, if any: the same URL, or the same body (by the
+/// body hash the catalog records, or, in a catalog too old to record it, the hash in the names
+/// of the files this module writes).
 pub fn existing<'a>(new: &NewArticle, articles: &'a [ArticleMeta]) -> Option<&'a ArticleMeta> {
     let same_url = |a: &&ArticleMeta| {
         new.url.is_some() && a.url.as_deref().map(str::trim) == new.url.as_deref().map(str::trim)
     };
     let suffix = format!("-{}.md", new.body_hash);
-    articles
-        .iter()
-        .find(|a| same_url(a) || a.file.ends_with(&suffix))
+    let same_body = |a: &&ArticleMeta| match &a.body_hash {
+        Some(hash) => *hash == new.body_hash,
+        None => a.file.ends_with(&suffix),
+    };
+    articles.iter().find(|a| same_url(a) || same_body(a))
 }
 
 /// Writes `new` into `corpus_dir` under its name, whole or not at all: into a hidden temporary
@@ -337,26 +274,6 @@ mod tests {
     }
 
     #[test]
-    fn latin1_and_windows_1252_pages_come_out_right() {
-        let latin1: Vec<u8> = "<meta charset=\"iso-8859-1\"><p>Élève à l'école</p>"
-            .chars()
-            .map(|c| c as u32 as u8)
-            .collect();
-        assert!(decode_page(&latin1, None).contains("Élève à l'école"));
-        // Undeclared Windows-1252 (0x92 is its right single quote), found by detection.
-        let mut cp1252 = b"<p>L".to_vec();
-        cp1252.push(0x92);
-        cp1252.extend(b"\xe9l\xe8ve de l");
-        cp1252.push(0x92);
-        cp1252.extend(b"\xe9cole est arriv\xe9 \xe0 l'heure, d\xe9j\xe0 pr\xeat.</p>");
-        let text = decode_page(&cp1252, None);
-        assert!(text.contains("L\u{2019}élève de l\u{2019}école"), "{text}");
-        // The header's charset wins over a wrong guess.
-        assert!(decode_page(&latin1, Some("ISO-8859-1")).contains("Élève"));
-        assert_eq!(decode_page("déjà".as_bytes(), None), "déjà");
-    }
-
-    #[test]
     fn the_same_article_is_recognised_by_url_body_or_file() {
         let new = prepare(
             &Submission::File {
@@ -380,12 +297,19 @@ mod tests {
             hash: hash.into(),
             body_start: None,
             title_in_front_matter: false,
+            body_hash: None,
             rows: 0..0,
         };
         let others = [meta("a.md", Some("https://x.org/a"), "h")];
         assert!(existing(&new, &others).is_none());
         let same_body = [meta(&format!("autre-{}.md", new.body_hash), None, "h")];
         assert!(existing(&new, &same_body).is_some());
+        // A catalog that records body hashes recognises the body under any name.
+        let mut dropped = meta("page.html", None, "h");
+        dropped.body_hash = Some(new.body_hash.clone());
+        assert!(existing(&new, std::slice::from_ref(&dropped)).is_some());
+        dropped.body_hash = Some("00000000".into());
+        assert!(existing(&new, &[dropped]).is_none());
         let mut with_url = new.clone();
         with_url.url = Some("https://x.org/a".into());
         assert_eq!(

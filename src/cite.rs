@@ -5,7 +5,9 @@
 //!   them (and prints their hash). For a window of a long paragraph it is still the whole
 //!   paragraph's hash, so `ask` and `source` always agree.
 //! - `A–B` is the quote's byte range in the file: `source FILE --bytes A..B` prints those bytes
-//!   (the quote, verbatim), their hash, and the paragraph that holds them.
+//!   (the quote, verbatim), their hash, and the paragraph that holds them. An HTML page is read
+//!   as the Markdown document of its article (`crate::page`), and its ranges are in that
+//!   document, which `source` prints.
 //!
 //! Before a hit is shown, its passage bytes are compared with the file ([`passage_matches_file`]),
 //! so a citation never points at bytes that are no longer there.
@@ -72,8 +74,12 @@ pub fn byte_view(file: &str, view: &SourceView, start: usize, end: usize) -> Res
     })
 }
 
-/// Whether the corpus file `name` still holds `expected` at byte `start`. Reads only those bytes.
+/// Whether the corpus file `name` still holds `expected` at byte `start`. Reads only those bytes
+/// of a text file; an HTML page is read whole and its article's document compared.
 pub fn passage_matches_file(corpus_dir: &Path, name: &str, start: usize, expected: &[u8]) -> bool {
+    if crate::corpus::is_html(name) {
+        return page_matches(corpus_dir, name, start, expected);
+    }
     let read = || -> Result<Vec<u8>> {
         let path = crate::source::safe_path(corpus_dir, name)?;
         let mut file = std::fs::File::open(&path).map_err(|e| CoreError::io(&path, e))?;
@@ -86,6 +92,25 @@ pub fn passage_matches_file(corpus_dir: &Path, name: &str, start: usize, expecte
         Ok(bytes)
     };
     read().is_ok_and(|bytes| bytes == expected)
+}
+
+fn page_matches(corpus_dir: &Path, name: &str, start: usize, expected: &[u8]) -> bool {
+    let cap = crate::extract::MAX_HTML_BYTES as u64;
+    let document = || -> Option<String> {
+        let path = crate::source::safe_path(corpus_dir, name).ok()?;
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .ok()?
+            .take(cap + 1)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        crate::corpus::article_text(name, bytes, cap).ok()
+    };
+    document().is_some_and(|text| {
+        text.as_bytes()
+            .get(start..start.saturating_add(expected.len()))
+            .is_some_and(|bytes| bytes == expected)
+    })
 }
 
 #[cfg(test)]
@@ -115,6 +140,52 @@ mod tests {
             "../a.txt",
             6,
             b"Le chat dort."
+        ));
+    }
+
+    #[test]
+    fn a_page_is_checked_against_its_article_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = |figure: &str| {
+            format!(
+                "<html><head><title>Le pont rouvre</title></head><body><article>\
+                 <h1>Le pont rouvre</h1><p>Le pont de la Gare rouvre lundi à la circulation \
+                 après {figure} mois de travaux, a annoncé la préfecture, qui prévoit des \
+                 contrôles de vitesse renforcés sur le tablier pendant tout l'été et une voie réservée \
+                 aux autobus du réseau urbain aux heures de pointe.</p>\
+                 </article></body></html>"
+            )
+        };
+        std::fs::write(dir.path().join("pont.html"), page("six")).unwrap();
+        let text = crate::page::stored_document(page("six").as_bytes()).unwrap();
+        let start = text.find("Le pont de la Gare").unwrap();
+        let passage = &text.as_bytes()[start..start + 40];
+        assert!(passage_matches_file(
+            dir.path(),
+            "pont.html",
+            start,
+            passage
+        ));
+        // The page's own bytes at that offset are markup: the document is what is compared.
+        assert!(!passage_matches_file(
+            dir.path(),
+            "pont.html",
+            start + 1,
+            passage
+        ));
+        std::fs::write(dir.path().join("pont.html"), page("sept")).unwrap();
+        let changed = &text.as_bytes()[start..text.len()];
+        assert!(!passage_matches_file(
+            dir.path(),
+            "pont.html",
+            start,
+            changed
+        ));
+        assert!(!passage_matches_file(
+            dir.path(),
+            "pont.html",
+            usize::MAX,
+            b"x"
         ));
     }
 }

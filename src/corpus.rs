@@ -11,8 +11,9 @@ use crate::error::{CoreError, CorpusProblem, Result};
 use crate::span::Span;
 use crate::text::short_hash;
 
-/// File extensions read as articles.
-pub const ARTICLE_EXTENSIONS: &[&str] = &["txt", "md"];
+/// File extensions read as articles. HTML pages are read as the Markdown document their
+/// article makes (see [`crate::page::stored_document`]).
+pub const ARTICLE_EXTENSIONS: &[&str] = &["txt", "md", "html", "htm"];
 
 /// Descriptive metadata of one article, kept in the catalog beside the index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,7 +30,7 @@ pub struct ArticleMeta {
     pub date: Option<String>,
     /// Author, from front matter.
     pub author: Option<String>,
-    /// File size in bytes.
+    /// Size of the text read, in bytes (of an HTML page, its article's document).
     pub bytes: u64,
     /// Number of article paragraphs (boilerplate excluded).
     pub paragraphs: usize,
@@ -42,6 +43,10 @@ pub struct ArticleMeta {
     /// Whether the title came from front matter (so it is not looked for in the body).
     #[serde(default)]
     pub title_in_front_matter: bool,
+    /// [`body_hash`] of the body (the text after any front matter): how the same article is
+    /// recognised under another name or with other front matter. `None` in older catalogs.
+    #[serde(default)]
+    pub body_hash: Option<String>,
     /// Its passages' rows in the generation's embedding matrix (contiguous: an article's
     /// passages are indexed together). Set by the build; empty for an article only parsed.
     #[serde(default)]
@@ -94,8 +99,10 @@ pub enum SkipReason {
     TooLarge { bytes: u64, max: u64 },
     /// A symlink that points outside the corpus folder.
     OutsideCorpus,
-    /// Not a `.txt` or `.md` file.
+    /// Not a `.txt`, `.md`, `.html` or `.htm` file.
     UnsupportedType,
+    /// An HTML page in which no article was found.
+    NoArticle,
     /// The file has no paragraph of article text once boilerplate is removed.
     NoContent,
     /// The file could not be read.
@@ -140,7 +147,8 @@ impl fmt::Display for SkipReason {
                 write!(f, "too large ({bytes} bytes, limit {max})")
             }
             SkipReason::OutsideCorpus => write!(f, "symlink pointing outside the corpus folder"),
-            SkipReason::UnsupportedType => write!(f, "not a .txt or .md file"),
+            SkipReason::UnsupportedType => write!(f, "not a .txt, .md, .html or .htm file"),
+            SkipReason::NoArticle => write!(f, "no article found in the HTML page"),
             SkipReason::NoContent => write!(f, "no article text after removing boilerplate"),
             SkipReason::Unreadable { message } => write!(f, "unreadable: {message}"),
             SkipReason::UnsupportedName { problem } => {
@@ -520,8 +528,34 @@ pub fn read_article(
         });
     }
     let bytes = read_capped(&entry.path, max_bytes)?;
-    let text = decode_text(bytes, max_bytes)?;
+    let text = article_text(&entry.name, bytes, max_bytes)?;
     parse_article(&entry.name, text, cleaner)
+}
+
+/// The text an article file is read as: a text file's own text (checked by [`decode_text`]), or
+/// for an HTML page the Markdown document of its article, which is what its paragraphs, hashes
+/// and quotes then refer to.
+pub fn article_text(
+    name: &str,
+    bytes: Vec<u8>,
+    max_bytes: u64,
+) -> std::result::Result<String, SkipReason> {
+    if !is_html(name) {
+        return decode_text(bytes, max_bytes);
+    }
+    if bytes.len() as u64 > max_bytes {
+        return Err(SkipReason::TooLarge {
+            bytes: bytes.len() as u64,
+            max: max_bytes,
+        });
+    }
+    crate::page::stored_document(&bytes).map_err(|error| match error {
+        crate::extract::ExtractError::TooLarge { bytes } => SkipReason::TooLarge {
+            bytes: bytes as u64,
+            max: crate::extract::MAX_HTML_BYTES as u64,
+        },
+        crate::extract::ExtractError::NoArticle => SkipReason::NoArticle,
+    })
 }
 
 fn read_capped(path: &Path, max_bytes: u64) -> std::result::Result<Vec<u8>, SkipReason> {
@@ -619,8 +653,23 @@ pub fn parse_article_body(
     }
 }
 
+/// Whether the text is read as Markdown with front matter: `.md` files, and HTML pages (read as
+/// the Markdown document of their article).
 fn is_markdown(name: &str) -> bool {
-    name.to_lowercase().ends_with(".md")
+    name.to_lowercase().ends_with(".md") || is_html(name)
+}
+
+/// Whether a corpus file is an HTML page, by its name.
+pub(crate) fn is_html(name: &str) -> bool {
+    let name = name.to_lowercase();
+    name.ends_with(".html") || name.ends_with(".htm")
+}
+
+/// Short hash (8 hex digits) of an article's body with its whitespace runs made single spaces:
+/// the same text under another layout, name or front matter has the same hash.
+pub fn body_hash(body: &str) -> String {
+    let normalized = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    short_hash(&normalized).chars().take(8).collect()
 }
 
 /// Where the title comes from and where the article's own paragraphs begin.
@@ -665,6 +714,7 @@ fn build_article(
         hash: short_hash(&text),
         body_start: Some(body_start),
         title_in_front_matter,
+        body_hash: Some(body_hash(text.get(body_start..).unwrap_or(&text))),
         rows: 0..0,
     };
     Ok(Article {

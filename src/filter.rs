@@ -243,6 +243,7 @@ mod tests {
             hash: String::new(),
             body_start: None,
             title_in_front_matter: false,
+            body_hash: None,
             rows,
         }
     }

@@ -26,6 +26,7 @@ pub mod language;
 pub mod library;
 pub(crate) mod lock;
 pub mod messages;
+pub mod page;
 pub(crate) mod passage;
 pub(crate) mod paths;
 pub(crate) mod quote;

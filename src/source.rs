@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::clean::Cleaner;
-use crate::corpus::{decode_text, parse_article, parse_article_body, ArticleMeta};
+use crate::corpus::{article_text, parse_article, parse_article_body, ArticleMeta};
 use crate::error::{CoreError, Result};
 use crate::index::Snapshot;
 use crate::text::{fold, short_hash, strip_controls};
@@ -161,10 +161,11 @@ pub fn source(
     let meta = resolve(snapshot, requested)?;
     let path = safe_path(corpus_dir, &meta.file)?;
     let bytes = read_limited(&path, max_file_bytes)?;
-    let text = decode_text(bytes, max_file_bytes).map_err(|reason| CoreError::Article {
-        path: path.clone(),
-        reason,
-    })?;
+    let text =
+        article_text(&meta.file, bytes, max_file_bytes).map_err(|reason| CoreError::Article {
+            path: path.clone(),
+            reason,
+        })?;
     let changed = short_hash(&text) != meta.hash && !meta.hash.is_empty();
     // The front matter was parsed at index time; only a file changed since then is parsed again.
     let parsed = if changed || meta.hash.is_empty() {

@@ -197,6 +197,7 @@ mod tests {
             hash: "abc".into(),
             body_start: None,
             title_in_front_matter: false,
+            body_hash: None,
             rows: 0..0,
         }
     }

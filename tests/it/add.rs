@@ -151,3 +151,62 @@ fn files_without_an_article_are_refused_and_leave_the_corpus_untouched() {
     );
     assert!(outcomes[3].starts_with("ok"), "{outcomes:?}");
 }
+
+#[test]
+fn an_html_page_dropped_into_the_corpus_is_read_quoted_cited_and_recognised() {
+    let t = TempCorpus::new();
+    let inbox = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| run_cli(inbox.path(), &t.corpus(), &t.data(), args);
+    // Windows-1252 bytes, declared in the page: read through the same decoder as `add`.
+    let page = PAGE.replace("<head>", "<head><meta charset=\"windows-1252\">");
+    std::fs::write(t.corpus().join("piscine.html"), latin1(&page)).unwrap();
+
+    let answer = cli(&[
+        "ask",
+        "--json",
+        "Combien a coûté le chantier, et quelle part la région prend-elle en charge ?",
+    ]);
+    assert!(answer.status.success(), "{answer:?}");
+    let json: serde_json::Value = serde_json::from_slice(&answer.stdout).unwrap();
+    let hit = &json["hits"][0];
+    assert_eq!(hit["source"], "piscine.html", "{json}");
+    let quote = hit["quote"].as_str().unwrap();
+    assert!(quote.contains("2,3 millions d'euros"), "{quote}");
+    assert!(
+        !quote.contains('<'),
+        "markup never reaches a quote: {quote}"
+    );
+
+    // The cited paragraph is the article's, as `source` shows it, with the page's metadata.
+    let paragraph = hit["paragraph"].as_u64().unwrap().to_string();
+    let source = cli(&["source", "piscine.html", "--paragraph", &paragraph]);
+    assert!(source.status.success(), "{source:?}");
+    let shown = String::from_utf8_lossy(&source.stdout);
+    assert!(shown.contains("2,3 millions d'euros"), "{shown}");
+    assert!(shown.contains("Le Courrier"), "{shown}");
+    assert!(!shown.contains("Mentions légales"), "{shown}");
+
+    // The same page added again is the dropped file, by its body.
+    std::fs::write(inbox.path().join("copie.html"), PAGE).unwrap();
+    let again = cli(&["add", "copie.html"]);
+    assert!(again.status.success(), "{again:?}");
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("already in the corpus: piscine.html"),
+        "{again:?}"
+    );
+
+    // A page with no article is skipped with its reason, and the rest still serves.
+    std::fs::write(
+        t.corpus().join("menu.html"),
+        "<nav><a href=\"/\">Accueil</a></nav>",
+    )
+    .unwrap();
+    let index = cli(&["index"]);
+    assert!(index.status.success(), "{index:?}");
+    let report = String::from_utf8_lossy(&index.stdout).into_owned()
+        + &String::from_utf8_lossy(&index.stderr);
+    assert!(
+        report.contains("menu.html") && report.contains("no article found in the HTML page"),
+        "{report}"
+    );
+}
