@@ -30,6 +30,15 @@ pub enum AddError {
         /// The name given.
         name: String,
     },
+    /// An attachment larger than [`MAX_INPUT_BYTES`].
+    #[error("the file is {bytes} bytes; files over {MAX_INPUT_BYTES} bytes are not added")]
+    TooLarge {
+        /// Its size.
+        bytes: u64,
+    },
+    /// The page or file could not be fetched.
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
     /// Writing into the corpus failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -59,6 +68,81 @@ pub enum Submission {
         /// Its bytes.
         bytes: Vec<u8>,
     },
+}
+
+/// Where an article to add is fetched from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A web page.
+    Url(String),
+    /// A Discord attachment: its name (which says its type), its declared size and its address.
+    Attachment {
+        /// The file name.
+        name: String,
+        /// The size Discord declares, checked before anything is downloaded.
+        size: u64,
+        /// Where Discord serves it.
+        url: String,
+    },
+}
+
+impl Origin {
+    /// What was given, as the audit trail records it.
+    pub fn given(&self) -> String {
+        match self {
+            Origin::Url(url) => url.clone(),
+            Origin::Attachment { name, .. } => format!("attachment {name}"),
+        }
+    }
+}
+
+/// Fetches what `origin` points at under `policy` (the same address checks for an attachment
+/// as for a page). An attachment's type and declared size are checked before it is downloaded.
+pub async fn fetch_submission(
+    origin: &Origin,
+    policy: &crate::fetch::FetchPolicy,
+) -> Result<Submission, AddError> {
+    match origin {
+        Origin::Url(url) => {
+            let page = crate::fetch::fetch(url, policy).await?;
+            Ok(Submission::Page {
+                bytes: page.bytes,
+                url: Some(page.url),
+                charset: page.charset,
+            })
+        }
+        Origin::Attachment { name, size, url } => {
+            file_kind(name)?;
+            if *size > MAX_INPUT_BYTES as u64 {
+                return Err(AddError::TooLarge { bytes: *size });
+            }
+            let file = crate::fetch::fetch_file(url, policy).await?;
+            Ok(Submission::File {
+                name: name.clone(),
+                bytes: file.bytes,
+            })
+        }
+    }
+}
+
+/// How a file is read, by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Page,
+    Text,
+}
+
+fn file_kind(name: &str) -> Result<FileKind, AddError> {
+    let extension = Path::new(name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase());
+    match extension.as_deref() {
+        Some("html" | "htm") => Ok(FileKind::Page),
+        Some("md" | "txt") => Ok(FileKind::Text),
+        _ => Err(AddError::UnsupportedType {
+            name: name.to_string(),
+        }),
+    }
 }
 
 /// Who added it, and when (RFC 3339).
@@ -115,18 +199,10 @@ pub fn prepare(submission: &Submission, added_by: &AddedBy) -> Result<NewArticle
             url,
             charset,
         } => prepare_page(bytes, url.as_deref(), charset.as_deref(), added_by),
-        Submission::File { name, bytes } => {
-            let extension = Path::new(name)
-                .extension()
-                .map(|e| e.to_string_lossy().to_lowercase());
-            match extension.as_deref() {
-                Some("html" | "htm") => prepare_page(bytes, None, None, added_by),
-                Some("md" | "txt") => prepare_text(name, bytes, added_by),
-                _ => Err(AddError::UnsupportedType {
-                    name: name.to_string(),
-                }),
-            }
-        }
+        Submission::File { name, bytes } => match file_kind(name)? {
+            FileKind::Page => prepare_page(bytes, None, None, added_by),
+            FileKind::Text => prepare_text(name, bytes, added_by),
+        },
     }
 }
 
@@ -365,5 +441,39 @@ mod tests {
         ));
         assert_eq!(slug("«  »"), "article");
         assert_eq!(slug("L'été à Paris !"), "l-ete-a-paris");
+    }
+
+    #[tokio::test]
+    async fn attachments_are_checked_before_anything_is_downloaded() {
+        let policy = crate::fetch::FetchPolicy::default();
+        let attachment = |name: &str, size: u64, url: &str| Origin::Attachment {
+            name: name.into(),
+            size,
+            url: url.into(),
+        };
+        // Refused by name and by declared size: no address is even looked at.
+        let pdf = attachment("scan.pdf", 10, "http://127.0.0.1:9/scan.pdf");
+        assert!(matches!(
+            fetch_submission(&pdf, &policy).await,
+            Err(AddError::UnsupportedType { .. })
+        ));
+        let big = attachment(
+            "big.md",
+            MAX_INPUT_BYTES as u64 + 1,
+            "http://127.0.0.1:9/big.md",
+        );
+        assert!(matches!(
+            fetch_submission(&big, &policy).await,
+            Err(AddError::TooLarge { .. })
+        ));
+        // The address itself goes through the fetch policy, as a page's does.
+        let inside = attachment("a.md", 10, "http://169.254.169.254/a.md");
+        assert!(matches!(
+            fetch_submission(&inside, &policy).await,
+            Err(AddError::Fetch(
+                crate::fetch::FetchError::RefusedAddress { .. }
+            ))
+        ));
+        assert_eq!(inside.given(), "attachment a.md");
     }
 }

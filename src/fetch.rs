@@ -251,10 +251,34 @@ fn connection_error(error: reqwest::Error, policy: &FetchPolicy) -> FetchError {
     FetchError::Connection(crate::error::chain(&error))
 }
 
+/// What a fetch accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    /// An HTML page (`text/html` or `application/xhtml+xml`).
+    Page,
+    /// A file of any type (a Discord attachment: its name's extension says what it is).
+    File,
+}
+
 /// Fetches an HTML page under `policy`.
 pub async fn fetch(address: &str, policy: &FetchPolicy) -> Result<Fetched, FetchError> {
+    fetch_wanted(address, policy, Wanted::Page).await
+}
+
+/// Fetches a file of any content type under `policy`: every check of [`fetch`] but the HTML one.
+/// For attachments, whose type the caller decides from the file name.
+pub async fn fetch_file(address: &str, policy: &FetchPolicy) -> Result<Fetched, FetchError> {
+    fetch_wanted(address, policy, Wanted::File).await
+}
+
+async fn fetch_wanted(
+    address: &str,
+    policy: &FetchPolicy,
+    wanted: Wanted,
+) -> Result<Fetched, FetchError> {
     let url = check_url(address)?;
-    match tokio::time::timeout(policy.total_timeout, fetch_following(url, policy)).await {
+    let fetched = fetch_following(url, policy, wanted);
+    match tokio::time::timeout(policy.total_timeout, fetched).await {
         Ok(result) => result,
         Err(_) => Err(FetchError::Timeout(policy.total_timeout)),
     }
@@ -263,6 +287,7 @@ pub async fn fetch(address: &str, policy: &FetchPolicy) -> Result<Fetched, Fetch
 async fn fetch_following(
     mut url: reqwest::Url,
     policy: &FetchPolicy,
+    wanted: Wanted,
 ) -> Result<Fetched, FetchError> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -276,9 +301,13 @@ async fn fetch_following(
         .map_err(|e| FetchError::Connection(e.to_string()))?;
     for _ in 0..=MAX_REDIRECTS {
         check_literal_host(&url, policy)?;
+        let accept = match wanted {
+            Wanted::Page => "text/html,application/xhtml+xml",
+            Wanted::File => "*/*",
+        };
         let request = client
             .get(url.clone())
-            .header(reqwest::header::ACCEPT, "text/html,application/xhtml+xml");
+            .header(reqwest::header::ACCEPT, accept);
         let response = tokio::time::timeout(policy.first_byte_timeout, request.send())
             .await
             .map_err(|_| FetchError::Timeout(policy.first_byte_timeout))?
@@ -297,15 +326,16 @@ async fn fetch_following(
         if !status.is_success() {
             return Err(FetchError::Status(status.as_u16()));
         }
-        return read_page(url, response, policy).await;
+        return read_body(url, response, policy, wanted).await;
     }
     Err(FetchError::Redirects)
 }
 
-async fn read_page(
+async fn read_body(
     url: reqwest::Url,
     mut response: reqwest::Response,
     policy: &FetchPolicy,
+    wanted: Wanted,
 ) -> Result<Fetched, FetchError> {
     let content_type = response
         .headers()
@@ -319,7 +349,7 @@ async fn read_page(
         .unwrap_or("")
         .trim()
         .to_string();
-    if !matches!(mime.as_str(), "text/html" | "application/xhtml+xml") {
+    if wanted == Wanted::Page && !matches!(mime.as_str(), "text/html" | "application/xhtml+xml") {
         return Err(FetchError::NotHtml(if mime.is_empty() {
             "no content type".into()
         } else {

@@ -371,12 +371,9 @@ fn read_submission(
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let page = runtime.block_on(coverage_bot::fetch::fetch(source, &policy))?;
-        return Ok(coverage_bot::add::Submission::Page {
-            bytes: page.bytes,
-            url: Some(page.url),
-            charset: page.charset,
-        });
+        let origin = coverage_bot::add::Origin::Url(source.to_string());
+        let fetched = coverage_bot::add::fetch_submission(&origin, &policy);
+        return Ok(runtime.block_on(fetched)?);
     }
     let path = Path::new(source);
     let mut bytes = Vec::new();

@@ -9,7 +9,7 @@ use poise::serenity_prelude as serenity;
 use super::answers::{Asked, ButtonAction};
 use super::reply::poise_reply;
 use super::{Context, Data, Error, Refusal};
-use crate::add::{AddedBy, Submission};
+use crate::add::AddedBy;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::error::CoreError;
 use crate::filter::Filter;
@@ -310,34 +310,47 @@ pub async fn reindex(ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-// The page is fetched under the config's `[fetch]` policy (see `crate::fetch`), its article
-// saved as Markdown with front matter and indexed; the reply is the new article's card.
-/// `/add`: adds a web article to the corpus.
+// A page (`url:`) or an attachment (`file:`, .html/.htm/.md/.txt) is fetched under the config's
+// `[fetch]` policy (see `crate::fetch`), saved as Markdown with front matter and indexed; the
+// reply is the new article's card.
+/// `/add`: adds a web article or an attached file to the corpus.
 #[poise::command(
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
     required_permissions = "MANAGE_GUILD"
 )]
-pub async fn add(ctx: Context<'_>, #[max_length = 2000] url: String) -> Result<(), Error> {
+pub async fn add(
+    ctx: Context<'_>,
+    #[max_length = 2000] url: Option<String>,
+    file: Option<serenity::Attachment>,
+) -> Result<(), Error> {
     ctx.defer_ephemeral().await?;
     let data = ctx.data();
     let locale = locale(&ctx);
     let text = &locale.messages().reindex;
+    let origin = match (url, file) {
+        (Some(url), None) => crate::add::Origin::Url(url),
+        (None, Some(file)) => crate::add::Origin::Attachment {
+            name: file.filename,
+            size: u64::from(file.size),
+            url: file.url,
+        },
+        _ => {
+            ctx.send(poise_reply(&render::notice(text.add_one_of)))
+                .await?;
+            return Ok(());
+        }
+    };
     let policy = data.library.config().fetch.policy();
     let actor = super::audit::actor(ctx.author());
     let added_by = AddedBy {
         who: format!("{} (discord {})", actor.name, actor.id),
         at: crate::audit::now_utc(),
     };
-    let outcome = match crate::fetch::fetch(&url, &policy).await {
-        Ok(page) => {
+    let outcome = match crate::add::fetch_submission(&origin, &policy).await {
+        Ok(submission) => {
             let library = data.library.clone();
-            let submission = Submission::Page {
-                bytes: page.bytes,
-                url: Some(page.url),
-                charset: page.charset,
-            };
             blocking(move || library.add_article(&submission, &added_by))
                 .await?
                 .map_err(|e| crate::error::chain(&e))
@@ -363,7 +376,8 @@ pub async fn add(ctx: Context<'_>, #[max_length = 2000] url: String) -> Result<(
             (None, format!("failed: {reason}"), message)
         }
     };
-    let event = AuditEvent::now(actor, AuditAction::Add { given: url, file }, audited);
+    let given = origin.given();
+    let event = AuditEvent::now(actor, AuditAction::Add { given, file }, audited);
     super::audit::record(ctx.http(), data, event).await;
     ctx.send(poise_reply(&message)).await?;
     Ok(())

@@ -78,11 +78,17 @@ pub(super) static MESSAGES: Messages = Messages {
         },
         add: CommandText {
             name: "add",
-            description: "Add a web article to the corpus and index it (Manage Server only).",
-            options: &[OptionText {
-                name: "url",
-                description: "The article's address (http or https)",
-            }],
+            description: "Add a web article or an attached file to the corpus and index it (Manage Server only).",
+            options: &[
+                OptionText {
+                    name: "url",
+                    description: "The article's address (http or https)",
+                },
+                OptionText {
+                    name: "file",
+                    description: "A file to add: .html, .htm, .md or .txt",
+                },
+            ],
         },
         remove: CommandText {
             name: "remove",
@@ -168,6 +174,7 @@ pub(super) static MESSAGES: Messages = Messages {
         added: |file, paragraphs| format!("Added `{file}` ({paragraphs} paragraphs) and indexed it."),
         already_there: |file| format!("The corpus already has this article: `{file}`."),
         add_failed: |reason| format!("Nothing was added: {reason}"),
+        add_one_of: "Give either `url:` or `file:`, one of the two.",
     },
     notice: NoticeText {
         cooldown: |seconds| format!("Slow down: try again in {seconds} s."),

@@ -77,11 +77,17 @@ pub(super) static MESSAGES: Messages = Messages {
         },
         add: CommandText {
             name: "ajouter",
-            description: "Ajouter un article du web au corpus et l'indexer (Gérer le serveur).",
-            options: &[OptionText {
-                name: "url",
-                description: "L'adresse de l'article (http ou https)",
-            }],
+            description: "Ajouter un article du web ou un fichier joint au corpus et l'indexer (Gérer le serveur).",
+            options: &[
+                OptionText {
+                    name: "url",
+                    description: "L'adresse de l'article (http ou https)",
+                },
+                OptionText {
+                    name: "fichier",
+                    description: "Un fichier à ajouter : .html, .htm, .md ou .txt",
+                },
+            ],
         },
         remove: CommandText {
             name: "retirer",
@@ -167,6 +173,7 @@ pub(super) static MESSAGES: Messages = Messages {
         added: |file, paragraphs| format!("`{file}` ajouté ({paragraphs} paragraphes) et indexé."),
         already_there: |file| format!("Le corpus a déjà cet article : `{file}`."),
         add_failed: |reason| format!("Rien n'a été ajouté : {reason}"),
+        add_one_of: "Donnez soit `url:`, soit `fichier:`, l'un des deux.",
     },
     notice: NoticeText {
         cooldown: |seconds| format!("Doucement : réessayez dans {seconds} s."),

@@ -288,6 +288,8 @@ pub struct ReindexText {
     pub already_there: fn(file: &str) -> String,
     /// `/add` could not add it (the reason, already made safe).
     pub add_failed: fn(reason: &str) -> String,
+    /// `/add` was given both a URL and a file, or neither.
+    pub add_one_of: &'static str,
 }
 
 /// Short ephemeral notices: expected refusals, expired buttons, the generic error.

@@ -210,3 +210,120 @@ fn an_html_page_dropped_into_the_corpus_is_read_quoted_cited_and_recognised() {
         "{report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_through_discord_takes_attached_files_and_refuses_the_wrong_ones() {
+    use crate::support::harness::{assert_all_messages_ok, text_of, Harness};
+    use fake_discord::{DEFAULT_MEMBER_PERMISSIONS, PERM_MANAGE_GUILD, TEST_USER_ID};
+    use serde_json::json;
+    use std::time::Duration;
+
+    let t = TempCorpus::new();
+    let corpus = t.corpus();
+    let h = Harness::start_with(move |config| {
+        config.corpus.dir = corpus;
+        // The fake serves attachments from its loopback address (Discord, from its CDN).
+        config.fetch.allow_loopback = true;
+    })
+    .await;
+    let d = &h.discord;
+    let moderator = DEFAULT_MEMBER_PERMISSIONS | PERM_MANAGE_GUILD;
+    let attach = |options: serde_json::Value, name: &str, bytes: &[u8]| {
+        let attachment = d.attachment(name, bytes);
+        d.slash_command_with_attachment(
+            "add",
+            options,
+            "file",
+            attachment,
+            TEST_USER_ID,
+            "en-US",
+            moderator,
+        )
+    };
+    let result_of = |token: String| async move {
+        let done = d
+            .wait_for_request(
+                |r| {
+                    r.is_webhook()
+                        && r.interaction_token() == Some(token.as_str())
+                        && r.method != "GET"
+                },
+                Duration::from_secs(30),
+            )
+            .await
+            .expect("the /add result");
+        text_of(&done.body)
+    };
+    let articles = || h.library.status().articles;
+    let before = articles();
+
+    // A Markdown note: added, its card in the reply, and /ask quotes it.
+    let note = "---\ntitle: Conseil du 3 mai\noutlet: Le Courrier\ndate: 2024-05-03\n---\n\n\
+        Le conseil municipal a adopté le plan vélo à l'unanimité, avec trente kilomètres de \
+        pistes cyclables nouvelles d'ici à la fin du mandat.\n";
+    let (id, token, payload) = attach(json!([]), "conseil.md", note.as_bytes());
+    h.interact(payload, id).await;
+    let text = result_of(token).await;
+    assert!(
+        text.contains("Added") && text.contains("(1 paragraphs)"),
+        "{text}"
+    );
+    assert!(text.contains("Conseil du 3 mai"), "the card: {text}");
+    assert_eq!(articles(), before + 1);
+    let (id, _, payload) = d
+        .ask("Combien de kilomètres de pistes cyclables le plan vélo prévoit-il ?")
+        .results(1)
+        .build();
+    let answer = text_of(&h.reply_body(payload, id).await);
+    assert!(answer.contains("à l'unanimité, avec trente"), "{answer}");
+
+    // A Latin-1 page, read in the right letters.
+    let page = PAGE.replace("<head>", "<head><meta charset=\"iso-8859-1\">");
+    let (id, token, payload) = attach(json!([]), "piscine.html", &latin1(&page));
+    h.interact(payload, id).await;
+    assert!(result_of(token).await.contains("(2 paragraphs)"));
+    let added = corpus_files(&t)
+        .into_iter()
+        .find(|f| f.starts_with("piscine-reouverture-en-juin-"))
+        .expect("the page was saved");
+    let saved = std::fs::read_to_string(t.corpus().join(added)).unwrap();
+    assert!(saved.contains("travaux d'étanchéité"), "{saved}");
+
+    // Refused: another type, both url and file, neither; the corpus is untouched.
+    let count = corpus_files(&t).len();
+    let (id, token, payload) = attach(json!([]), "scan.pdf", b"%PDF-1.7");
+    h.interact(payload, id).await;
+    let refused = result_of(token).await;
+    assert!(
+        refused.contains("Nothing was added") && refused.contains("only .html"),
+        "{refused}"
+    );
+    let both = json!([{"name": "url", "type": 3, "value": "https://example.org/a"}]);
+    let (id, token, payload) = attach(both, "conseil.md", note.as_bytes());
+    h.interact(payload, id).await;
+    assert!(result_of(token).await.contains("one of the two"));
+    let (id, token, payload) = d.slash_command("add", json!([]), TEST_USER_ID, "en-US", moderator);
+    h.interact(payload, id).await;
+    assert!(result_of(token).await.contains("one of the two"));
+    assert_eq!(corpus_files(&t).len(), count);
+
+    // The same note again is recognised; the trail names the attachments.
+    let (id, token, payload) = attach(json!([]), "copie.md", note.as_bytes());
+    h.interact(payload, id).await;
+    assert!(result_of(token).await.contains("already has this article"));
+    let (events, _) = h.library.audit_log().read(None).unwrap();
+    let given: Vec<String> = events
+        .iter()
+        .filter_map(|e| match &e.action {
+            coverage_bot::audit::AuditAction::Add { given, .. } => Some(given.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        given.contains(&"attachment conseil.md".to_string())
+            && given.contains(&"attachment scan.pdf".to_string()),
+        "{given:?}"
+    );
+    assert_all_messages_ok(d);
+    h.stop().await;
+}

@@ -98,6 +98,58 @@ impl FakeDiscord {
         (id, token, Value::Object(m))
     }
 
+    /// A file a user attaches to a command: stored in the fake's CDN (served on its loopback
+    /// address) and returned as the attachment object Discord puts in an interaction's
+    /// `data.resolved.attachments`. Pass it to [`Self::slash_command_with_attachment`].
+    pub fn attachment(&self, filename: &str, bytes: &[u8]) -> Value {
+        let id = self.inner.next_id();
+        self.inner.st().cdn.insert(id, bytes.to_vec());
+        let url = format!(
+            "http://127.0.0.1:{}/attachments/{id}/{filename}",
+            self.inner.port
+        );
+        json!({
+            "id": id.to_string(),
+            "filename": filename,
+            "size": bytes.len(),
+            "url": url,
+            "proxy_url": url,
+            "content_type": crate::store::guess_content_type(filename),
+            "ephemeral": true,
+        })
+    }
+
+    /// [`Self::slash_command`] with an ATTACHMENT option `option` carrying `attachment` (from
+    /// [`Self::attachment`]) after the other `options`, resolved in `data.resolved.attachments`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn slash_command_with_attachment(
+        &self,
+        name: &str,
+        options: serde_json::Value,
+        option: &str,
+        attachment: Value,
+        user: u64,
+        locale: &str,
+        permissions: u64,
+    ) -> (u64, String, serde_json::Value) {
+        let (id, token, mut payload) = self.slash_command(name, options, user, locale, permissions);
+        let attachment_id = attachment["id"].clone();
+        let data = &mut payload["data"];
+        if let Some(list) = data["options"].as_array_mut() {
+            list.push(json!({
+                "name": option,
+                "type": option_type::ATTACHMENT,
+                "value": attachment_id,
+            }));
+        }
+        let mut resolved = Map::new();
+        if let Some(key) = attachment_id.as_str() {
+            resolved.insert(key.to_string(), attachment);
+        }
+        data["resolved"] = json!({"attachments": resolved});
+        (id, token, payload)
+    }
+
     /// An autocomplete request (interaction type 4) for command `name`. One option in `options`
     /// should carry `"focused": true`; its value is turned into a string if it is not one
     /// (serenity 0.12.5 only accepts string values for focused options). The member has

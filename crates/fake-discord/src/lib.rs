@@ -48,6 +48,7 @@
 //! Discord's limits, `objects` builds the JSON objects and `builders` the interaction payloads.
 
 mod builders;
+mod cdn;
 mod gateway;
 mod objects;
 pub mod protocol;
@@ -180,6 +181,7 @@ impl FakeDiscord {
         let app = Router::new()
             .route("/gateway", get(gateway::ws_handler))
             .route("/gateway/", get(gateway::ws_handler))
+            .route("/attachments/:id/:filename", get(cdn::attachment_handler))
             .fallback(rest::rest_handler)
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(Arc::clone(&inner));

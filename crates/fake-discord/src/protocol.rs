@@ -83,6 +83,8 @@ pub mod option_type {
     pub const INTEGER: u64 = 4;
     /// A boolean option.
     pub const BOOLEAN: u64 = 5;
+    /// An attachment option: its value is an id in `data.resolved.attachments`.
+    pub const ATTACHMENT: u64 = 11;
 }
 
 /// Message component types.

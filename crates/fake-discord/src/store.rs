@@ -57,6 +57,8 @@ pub(crate) struct FakeState {
     pub(crate) originals: HashMap<String, u64>,
     pub(crate) deferred: HashSet<String>,
     pub(crate) component_messages: HashMap<String, u64>,
+    // the CDN: attachments users "uploaded", served by id
+    pub(crate) cdn: HashMap<u64, Vec<u8>>,
 }
 
 pub(crate) struct Inner {
@@ -378,7 +380,7 @@ pub(crate) fn append_uploads(
     }
 }
 
-fn guess_content_type(filename: &str) -> &'static str {
+pub(crate) fn guess_content_type(filename: &str) -> &'static str {
     let ext = filename.rsplit('.').next().unwrap_or_default();
     match ext.to_ascii_lowercase().as_str() {
         "txt" | "md" => "text/plain; charset=utf-8",
