@@ -117,7 +117,7 @@ fn unusable_files_are_skipped_with_reasons_and_the_rest_is_served() {
     assert!(find("latin1.txt").contains("UTF-8"));
     assert!(find("empty.txt").contains("empty"));
     assert!(find("image.txt").contains("binary"));
-    assert!(find("notes.pdf").contains(".txt or .md"));
+    assert!(find("notes.pdf").contains(".txt, .md, .html or .htm"));
     // 000 and 002 are over the 4000-byte cap in this configuration.
     assert!(find("002_894cc58d588e05a4.txt").contains("too large"));
     assert_eq!(status.articles, 3);
