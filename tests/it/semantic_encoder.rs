@@ -65,7 +65,15 @@ fn batches_give_the_vectors_of_single_texts() {
     let batch = encoder.embed(&texts, Prefix::Passage).unwrap();
     for (text, in_batch) in texts.iter().zip(&batch) {
         let alone = &encoder.embed(&[text], Prefix::Passage).unwrap()[0];
-        assert!(cosine(alone, in_batch) > 0.9999, "{text}");
+        // Not bit-identical: padding a text to its batch's length changes the order of float
+        // sums (softmax over more, masked, keys), and the activations are quantized to 8 bits
+        // per 256 values before each product, so a last-bit change can flip a rounding. Measured
+        // with the Q6K layers: 0.99976 at worst here; identical texts in one batch: 1.0.
+        assert!(
+            cosine(alone, in_batch) > 0.999,
+            "{text}: {}",
+            cosine(alone, in_batch)
+        );
         assert!((cosine(in_batch, in_batch) - 1.0).abs() < 1e-4);
     }
 }
