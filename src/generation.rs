@@ -2,7 +2,8 @@
 //!
 //! The data folder may be shared with other things (a user can point `--data` at any folder), so
 //! nothing is removed on its name alone. A generation is ours only when all three hold:
-//! - its name has the strict form `gen-<millis>-<pid>-<n>` (digits only);
+//! - its name has the strict form `gen-<millis>-<pid>-<n>` (digits only), or
+//!   `.staging-gen-<millis>-<pid>-<n>` while it is being created;
 //! - it is a real folder (not a symlink) directly inside the index folder;
 //! - it holds the marker file, written first when the folder is created, with our exact content.
 //!
@@ -15,6 +16,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Prefix of generation folder names.
 const PREFIX: &str = "gen-";
+/// Prefix of a generation folder while it is created: it gets its marker under this name and is
+/// then renamed, so a folder named `gen-…` always holds its marker, whenever a build is killed.
+const STAGING_PREFIX: &str = ".staging-";
 /// The marker file inside every generation, written before anything else.
 pub const MARKER_FILE: &str = ".coverage-bot-generation";
 /// The marker's content: a fixed line, so a file of the same name made by someone else is not
@@ -27,6 +31,10 @@ pub const CATALOG_FILE: &str = "catalog.json";
 
 /// Whether `name` has the exact form of a generation folder name: `gen-<digits>-<digits>-<digits>`.
 pub fn is_generation_name(name: &str) -> bool {
+    is_final_name(name) || name.strip_prefix(STAGING_PREFIX).is_some_and(is_final_name)
+}
+
+fn is_final_name(name: &str) -> bool {
     let Some(rest) = name.strip_prefix(PREFIX) else {
         return false;
     };
@@ -37,9 +45,10 @@ pub fn is_generation_name(name: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 20 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Creates a new, empty, marked generation folder inside `data_dir`. The marker is written before
-/// the folder holds anything, so a build killed at any point leaves a folder that is recognised as
-/// ours and cleaned later.
+/// Creates a new, empty, marked generation folder inside `data_dir`. The folder is made under a
+/// staging name, marked, then renamed: a build killed at any point leaves either a marked folder,
+/// recognised as ours and cleaned later, or an empty hidden staging folder (killed between
+/// `mkdir` and the marker), which is left alone since nothing proves it is ours.
 pub fn create(data_dir: &Path) -> std::io::Result<PathBuf> {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -47,12 +56,25 @@ pub fn create(data_dir: &Path) -> std::io::Result<PathBuf> {
         .unwrap_or(0);
     let pid = std::process::id();
     for n in 0..1000u32 {
-        let candidate = data_dir.join(format!("{PREFIX}{millis}-{pid}-{n}"));
+        let name = format!("{PREFIX}{millis}-{pid}-{n}");
+        let candidate = data_dir.join(&name);
+        if std::fs::symlink_metadata(&candidate).is_ok() {
+            continue;
+        }
+        let staging = data_dir.join(format!("{STAGING_PREFIX}{name}"));
         // `create_dir` fails when the name exists: never reuse someone else's folder.
-        match std::fs::create_dir(&candidate) {
+        match std::fs::create_dir(&staging) {
             Ok(()) => {
-                std::fs::write(candidate.join(MARKER_FILE), MARKER_CONTENT)?;
-                return Ok(candidate);
+                let made = std::fs::write(staging.join(MARKER_FILE), MARKER_CONTENT)
+                    .and_then(|()| std::fs::rename(&staging, &candidate));
+                return match made {
+                    Ok(()) => Ok(candidate),
+                    Err(error) => {
+                        remove(&staging);
+                        let _ = std::fs::remove_dir(&staging);
+                        Err(error)
+                    }
+                };
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
@@ -152,7 +174,7 @@ pub fn remove(path: &Path) -> bool {
 pub fn current(data_dir: &Path) -> Option<PathBuf> {
     let name = std::fs::read_to_string(data_dir.join(CURRENT_FILE)).ok()?;
     let name = name.trim();
-    is_generation_name(name).then(|| data_dir.join(name))
+    is_final_name(name).then(|| data_dir.join(name))
 }
 
 #[cfg(test)]
@@ -162,6 +184,9 @@ mod tests {
     #[test]
     fn only_the_strict_name_form_counts() {
         assert!(is_generation_name("gen-1733140000000-4242-0"));
+        assert!(is_generation_name(".staging-gen-1733140000000-4242-0"));
+        assert!(!is_generation_name(".staging-gen-x-1-2"));
+        assert!(!is_generation_name("staging-gen-1-2-3"));
         for name in [
             "gen-articles",
             "gen-",
@@ -219,5 +244,31 @@ mod tests {
         std::os::unix::fs::symlink(&generation, &link).unwrap();
         assert!(!is_ours(&link));
         assert!(others(dir.path(), Some(&generation)).is_empty());
+    }
+
+    #[test]
+    fn a_build_killed_while_creating_its_folder_leaves_nothing_unmarked_under_a_generation_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = create(dir.path()).unwrap();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 1, "no staging folder left: {names:?}");
+        assert!(is_ours(&made));
+        // Killed after the marker, before the rename: ours, and cleaned.
+        let marked = dir.path().join(".staging-gen-1-2-3");
+        std::fs::create_dir(&marked).unwrap();
+        std::fs::write(marked.join(MARKER_FILE), MARKER_CONTENT).unwrap();
+        // Killed before the marker: nothing proves it is ours, so it stays.
+        let empty = dir.path().join(".staging-gen-1-2-4");
+        std::fs::create_dir(&empty).unwrap();
+        let leftovers = others(dir.path(), Some(&made));
+        assert_eq!(leftovers, vec![marked.clone()]);
+        assert!(remove(&marked));
+        assert!(empty.exists() && made.exists());
+        // CURRENT never names a staging folder.
+        std::fs::write(dir.path().join(CURRENT_FILE), ".staging-gen-1-2-4").unwrap();
+        assert_eq!(current(dir.path()), None);
     }
 }

@@ -218,14 +218,10 @@ async fn add_through_discord_takes_attached_files_and_refuses_the_wrong_ones() {
     use serde_json::json;
     use std::time::Duration;
 
+    const AUDIT_CHANNEL: u64 = 1_180_000_000_000_000_078;
     let t = TempCorpus::new();
-    let corpus = t.corpus();
-    let h = Harness::start_with(move |config| {
-        config.corpus.dir = corpus;
-        // The fake serves attachments from its loopback address (Discord, from its CDN).
-        config.fetch.allow_loopback = true;
-    })
-    .await;
+    // The fake serves attachments from its loopback address (Discord, from its CDN).
+    let h = Harness::start_fetching_from_loopback(t.corpus(), Some(AUDIT_CHANNEL)).await;
     let d = &h.discord;
     let moderator = DEFAULT_MEMBER_PERMISSIONS | PERM_MANAGE_GUILD;
     let attach = |options: serde_json::Value, name: &str, bytes: &[u8]| {
@@ -240,20 +236,9 @@ async fn add_through_discord_takes_attached_files_and_refuses_the_wrong_ones() {
             moderator,
         )
     };
-    let result_of = |token: String| async move {
-        let done = d
-            .wait_for_request(
-                |r| {
-                    r.is_webhook()
-                        && r.interaction_token() == Some(token.as_str())
-                        && r.method != "GET"
-                },
-                Duration::from_secs(30),
-            )
-            .await
-            .expect("the /add result");
-        text_of(&done.body)
-    };
+    let harness = &h;
+    let result_of =
+        |token: String| async move { text_of(&harness.deferred_result(&token).await.body) };
     let articles = || h.library.status().articles;
     let before = articles();
 
@@ -323,6 +308,31 @@ async fn add_through_discord_takes_attached_files_and_refuses_the_wrong_ones() {
         given.contains(&"attachment conseil.md".to_string())
             && given.contains(&"attachment scan.pdf".to_string()),
         "{given:?}"
+    );
+    // Each attempt is also one line in the audit channel, with the user and the outcome.
+    let posted = d
+        .wait_for_requests(
+            given.len(),
+            |r| {
+                r.method == "POST"
+                    && r.path == format!("/api/v10/channels/{AUDIT_CHANNEL}/messages")
+            },
+            Duration::from_secs(20),
+        )
+        .await
+        .expect("one audit line per /add");
+    let lines: Vec<String> = posted.iter().map(|r| text_of(&r.body)).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("conseil.md") && l.contains(&TEST_USER_ID.to_string())),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("scan.pdf") && l.contains("failed")),
+        "{lines:?}"
     );
     assert_all_messages_ok(d);
     h.stop().await;

@@ -281,13 +281,7 @@ async fn add_through_discord_fetches_indexes_answers_and_audits() {
 
     let server = serve().await;
     let t = crate::support::fixtures::TempCorpus::new();
-    let corpus = t.corpus();
-    let h = Harness::start_with(move |config| {
-        config.corpus.dir = corpus;
-        // The page server is on loopback: allowed here, as a config would allow an intranet.
-        config.fetch.allow_loopback = true;
-    })
-    .await;
+    let h = Harness::start_fetching_from_loopback(t.corpus(), None).await;
     let d = &h.discord;
     let moderator = DEFAULT_MEMBER_PERMISSIONS | PERM_MANAGE_GUILD;
     let add = |url: String, permissions: u64| {
@@ -299,16 +293,8 @@ async fn add_through_discord_fetches_indexes_answers_and_audits() {
             permissions,
         )
     };
-    let result_of = |token: String| async move {
-        d.wait_for_request(
-            |r| {
-                r.is_webhook() && r.interaction_token() == Some(token.as_str()) && r.method != "GET"
-            },
-            Duration::from_secs(30),
-        )
-        .await
-        .expect("the /add result")
-    };
+    let harness = &h;
+    let result_of = |token: String| async move { harness.deferred_result(&token).await };
 
     // Without Manage Server: refused, nothing fetched.
     let (id, _, payload) = add(

@@ -97,6 +97,33 @@ impl Harness {
         }
     }
 
+    /// A bot over `corpus` (with [`Self::start_with`]'s other settings) whose fetcher may reach
+    /// loopback addresses, where the tests' page server and the fake's attachment CDN are (a
+    /// config would allow an intranet the same way), posting audit lines to `audit_channel`.
+    pub async fn start_fetching_from_loopback(
+        corpus: PathBuf,
+        audit_channel: Option<u64>,
+    ) -> Harness {
+        Harness::start_with(move |config| {
+            config.corpus.dir = corpus;
+            config.fetch.allow_loopback = true;
+            config.discord.audit_channel_id = audit_channel;
+        })
+        .await
+    }
+
+    /// The result of a deferred command: the first edit or follow-up of the interaction whose
+    /// token is `token`.
+    pub async fn deferred_result(&self, token: &str) -> RecordedRequest {
+        self.discord
+            .wait_for_request(
+                |r| r.is_webhook() && r.interaction_token() == Some(token) && r.method != "GET",
+                Duration::from_secs(30),
+            )
+            .await
+            .unwrap_or_else(|| panic!("no result for the deferred interaction {token}"))
+    }
+
     /// Sends an interaction and waits for its first callback.
     pub async fn interact(&self, payload: Value, id: u64) -> RecordedRequest {
         self.discord.send_interaction(payload).await;
@@ -146,7 +173,6 @@ fn chars(v: &Value) -> usize {
     v.as_str().map(|s| s.chars().count()).unwrap_or(0)
 }
 
-/// The message part of a recorded request: callback `data`, or a webhook body.
 /// A message the bot posted or edited in a channel (not through an interaction).
 pub fn is_channel_message(request: &RecordedRequest) -> bool {
     let segments: Vec<&str> = request.path.trim_end_matches('/').split('/').collect();
@@ -157,6 +183,7 @@ pub fn is_channel_message(request: &RecordedRequest) -> bool {
         )
 }
 
+/// The message part of a recorded request: callback `data`, or a webhook body.
 pub fn message_of(request: &RecordedRequest) -> Option<Value> {
     if request.is_callback() {
         match request.callback_type() {
