@@ -133,16 +133,16 @@ enum FileKind {
 }
 
 fn file_kind(name: &str) -> Result<FileKind, AddError> {
-    let extension = Path::new(name)
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase());
-    match extension.as_deref() {
-        Some("html" | "htm") => Ok(FileKind::Page),
-        Some("md" | "txt") => Ok(FileKind::Text),
-        _ => Err(AddError::UnsupportedType {
+    if !crate::corpus::has_article_extension(Path::new(name)) {
+        return Err(AddError::UnsupportedType {
             name: name.to_string(),
-        }),
+        });
     }
+    Ok(if crate::corpus::is_html(name) {
+        FileKind::Page
+    } else {
+        FileKind::Text
+    })
 }
 
 /// Who added it, and when (RFC 3339).

@@ -12,6 +12,7 @@
 //! Before a hit is shown, its passage bytes are compared with the file ([`passage_matches_file`]),
 //! so a citation never points at bytes that are no longer there.
 
+use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -77,9 +78,45 @@ pub fn byte_view(file: &str, view: &SourceView, start: usize, end: usize) -> Res
 /// Whether the corpus file `name` still holds `expected` at byte `start`. Reads only those bytes
 /// of a text file; an HTML page is read whole and its article's document compared.
 pub fn passage_matches_file(corpus_dir: &Path, name: &str, start: usize, expected: &[u8]) -> bool {
-    if crate::corpus::is_html(name) {
-        return page_matches(corpus_dir, name, start, expected);
+    PassageCheck::new(corpus_dir).matches(name, start, expected)
+}
+
+/// Checks the passages of one answer against the corpus files ([`passage_matches_file`] for
+/// each), making the document of each HTML page once, however many hits it has.
+pub struct PassageCheck<'a> {
+    corpus_dir: &'a Path,
+    /// Each page's document, or `None` when it can no longer be read or has no article.
+    pages: HashMap<String, Option<String>>,
+}
+
+impl<'a> PassageCheck<'a> {
+    /// A check over the corpus folder `corpus_dir`.
+    pub fn new(corpus_dir: &'a Path) -> PassageCheck<'a> {
+        PassageCheck {
+            corpus_dir,
+            pages: HashMap::new(),
+        }
     }
+
+    /// Whether `name` still holds `expected` at byte `start`.
+    pub fn matches(&mut self, name: &str, start: usize, expected: &[u8]) -> bool {
+        if !crate::corpus::is_html(name) {
+            return text_matches(self.corpus_dir, name, start, expected);
+        }
+        let corpus_dir = self.corpus_dir;
+        let document = self
+            .pages
+            .entry(name.to_string())
+            .or_insert_with(|| page_document(corpus_dir, name));
+        document.as_ref().is_some_and(|text| {
+            text.as_bytes()
+                .get(start..start.saturating_add(expected.len()))
+                .is_some_and(|bytes| bytes == expected)
+        })
+    }
+}
+
+fn text_matches(corpus_dir: &Path, name: &str, start: usize, expected: &[u8]) -> bool {
     let read = || -> Result<Vec<u8>> {
         let path = crate::source::safe_path(corpus_dir, name)?;
         let mut file = std::fs::File::open(&path).map_err(|e| CoreError::io(&path, e))?;
@@ -94,23 +131,11 @@ pub fn passage_matches_file(corpus_dir: &Path, name: &str, start: usize, expecte
     read().is_ok_and(|bytes| bytes == expected)
 }
 
-fn page_matches(corpus_dir: &Path, name: &str, start: usize, expected: &[u8]) -> bool {
+fn page_document(corpus_dir: &Path, name: &str) -> Option<String> {
     let cap = crate::extract::MAX_HTML_BYTES as u64;
-    let document = || -> Option<String> {
-        let path = crate::source::safe_path(corpus_dir, name).ok()?;
-        let mut bytes = Vec::new();
-        std::fs::File::open(&path)
-            .ok()?
-            .take(cap + 1)
-            .read_to_end(&mut bytes)
-            .ok()?;
-        crate::corpus::article_text(name, bytes, cap).ok()
-    };
-    document().is_some_and(|text| {
-        text.as_bytes()
-            .get(start..start.saturating_add(expected.len()))
-            .is_some_and(|bytes| bytes == expected)
-    })
+    let path = crate::source::safe_path(corpus_dir, name).ok()?;
+    let bytes = crate::source::read_limited(&path, cap).ok()?;
+    crate::corpus::article_text(name, bytes, cap).ok()
 }
 
 #[cfg(test)]

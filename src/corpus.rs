@@ -463,7 +463,8 @@ fn describe_io_error(error: &std::io::Error) -> String {
     }
 }
 
-fn has_article_extension(path: &Path) -> bool {
+/// Whether the file's extension is one the corpus reads ([`ARTICLE_EXTENSIONS`]).
+pub(crate) fn has_article_extension(path: &Path) -> bool {
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())

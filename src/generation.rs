@@ -70,7 +70,8 @@ pub fn create(data_dir: &Path) -> std::io::Result<PathBuf> {
                 return match made {
                     Ok(()) => Ok(candidate),
                     Err(error) => {
-                        remove(&staging);
+                        // Made by this call a moment ago: it holds the marker at most.
+                        let _ = std::fs::remove_file(staging.join(MARKER_FILE));
                         let _ = std::fs::remove_dir(&staging);
                         Err(error)
                     }

@@ -412,13 +412,9 @@ impl Library {
         let Answer::Found { hits } = &mut result.answer else {
             return (result, changed);
         };
+        let mut check = crate::cite::PassageCheck::new(&self.config.corpus.dir);
         hits.retain(|hit| {
-            let same = crate::cite::passage_matches_file(
-                &self.config.corpus.dir,
-                &hit.source,
-                hit.passage_span.start,
-                hit.passage.as_bytes(),
-            );
+            let same = check.matches(&hit.source, hit.passage_span.start, hit.passage.as_bytes());
             if !same && !changed.contains(&hit.source) {
                 changed.push(hit.source.clone());
             }

@@ -236,7 +236,8 @@ pub(crate) fn safe_path(corpus_dir: &Path, name: &str) -> Result<std::path::Path
     Ok(resolved)
 }
 
-fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+/// The file's bytes, read up to one byte past `max_bytes` (so an over-long file is seen as such).
+pub(crate) fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| CoreError::io(path, e))?;
     let mut bytes = Vec::new();
