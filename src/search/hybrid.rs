@@ -35,6 +35,8 @@ pub(super) fn hybrid_candidates(
     lexical: Vec<Candidate>,
     scope: Option<&Scope>,
 ) -> tantivy::Result<(Vec<Candidate>, f32)> {
+    // How much of the question the words alone find, before the dense candidates join.
+    let lexical_coverage = super::best_coverage(&lexical);
     let corpus_top = semantic.vectors.top(query, crate::fusion::DENSE_CANDIDATES);
     let corpus_list: Vec<f32> = corpus_top.iter().map(|(_, s)| *s).collect();
     let dense_top = match scope {
@@ -75,7 +77,13 @@ pub(super) fn hybrid_candidates(
                 .similarity(query, c.row.min(semantic.vectors.len().saturating_sub(1)))
         })
         .collect();
-    let fused = crate::fusion::fuse(&lexical_scores, &dense, &lexical_list, &dense_list);
+    let fused = crate::fusion::fuse(
+        &lexical_scores,
+        &dense,
+        &lexical_list,
+        &dense_list,
+        crate::fusion::dense_weight(lexical_coverage),
+    );
     for (candidate, score) in candidates.iter_mut().zip(fused) {
         candidate.score = score;
     }

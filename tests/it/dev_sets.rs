@@ -69,16 +69,16 @@ fn news_dev_stays_above_its_floors() {
     );
 }
 
-/// Measured: src@1 .900, quote@1 .700, quote@3 .756; 4 of 30 no-answer questions abstained, 2
-/// of 250 answerable.
+/// Measured (AVX2, Q6K layers): src@1 .920, quote@1 .740, quote@3 .816; 6 of 30 no-answer
+/// questions abstained, 4 of 250 answerable.
 #[test]
 #[ignore = "minutes long; needs ../shared/eval-dev: run with --ignored"]
 fn piaf_dev_stays_above_its_floors() {
     let report = run("piaf-dev");
     let qa = &report.by_kind["qa-fr"];
-    assert!(qa.src_at_1 >= 0.88, "src@1 {}", qa.src_at_1);
-    assert!(qa.quote_at_1 >= 0.68, "quote@1 {}", qa.quote_at_1);
-    assert!(qa.quote_at_3 >= 0.73, "quote@3 {}", qa.quote_at_3);
+    assert!(qa.src_at_1 >= 0.90, "src@1 {}", qa.src_at_1);
+    assert!(qa.quote_at_1 >= 0.71, "quote@1 {}", qa.quote_at_1);
+    assert!(qa.quote_at_3 >= 0.78, "quote@3 {}", qa.quote_at_3);
     assert!(
         qa.false_abstentions as f32 <= 0.03 * 250.0,
         "false abstentions {}",
