@@ -50,9 +50,12 @@ fn semantic_retrieval_quality_stays_above_its_floors() {
     let report = seed_report(SemanticMode::On);
     let all = &report.overall;
     assert!(all.src_at_1 >= 0.87, "src@1 {}", all.src_at_1);
-    assert!(all.src_at_3 >= 0.95, "src@3 {}", all.src_at_3);
+    // The hits are the best passages whichever article they come from, so the first three name
+    // fewer articles (src@3 .972 -> .958 here) and hold the answer more often (quote@3 .833 ->
+    // .847): the src@3 floor went from .95 to .94, the quote@3 floor from .77 to .80.
+    assert!(all.src_at_3 >= 0.94, "src@3 {}", all.src_at_3);
     assert!(all.quote_at_1 >= 0.68, "quote@1 {}", all.quote_at_1);
-    assert!(all.quote_at_3 >= 0.77, "quote@3 {}", all.quote_at_3);
+    assert!(all.quote_at_3 >= 0.80, "quote@3 {}", all.quote_at_3);
     assert!(all.mrr >= 0.9, "mrr {}", all.mrr);
     assert!(
         all.abstention_rate >= 0.28,
@@ -117,10 +120,12 @@ fn english_corpus_quality_stays_above_its_floors() {
         SemanticMode::On,
     );
     let all = &report.overall;
-    assert!(all.src_at_1 >= 0.75, "src@1 {}", all.src_at_1);
-    assert!(all.src_at_3 >= 0.85, "src@3 {}", all.src_at_3);
-    assert!(all.quote_at_1 >= 0.70, "quote@1 {}", all.quote_at_1);
-    assert!(all.quote_at_3 >= 0.80, "quote@3 {}", all.quote_at_3);
+    // Two questions of slack on each (30 answerable), for CPUs whose kernels round differently;
+    // every floor is still above the lexical figures.
+    assert!(all.src_at_1 >= 0.70, "src@1 {}", all.src_at_1);
+    assert!(all.src_at_3 >= 0.83, "src@3 {}", all.src_at_3);
+    assert!(all.quote_at_1 >= 0.66, "quote@1 {}", all.quote_at_1);
+    assert!(all.quote_at_3 >= 0.76, "quote@3 {}", all.quote_at_3);
     assert!(all.false_abstentions <= 2, "{}", all.false_abstentions);
     assert!(all.abstention_rate > 0.0, "no no-answer question abstained");
     // French questions about English articles find them.
