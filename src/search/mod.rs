@@ -249,7 +249,7 @@ impl Serialize for SearchResult {
 struct Prepared {
     query: Box<dyn Query>,
     matcher: TermMatcher,
-    /// The question names something the corpus never mentions ([`unknown_name`]).
+    /// The question names something the corpus never mentions ([`NameReading`]).
     names_unknown: bool,
 }
 
@@ -440,7 +440,7 @@ struct WeighedTerms {
     common: HashSet<String>,
     /// The question is a pasted text, longer than `MAX_TERMS` terms.
     long_input: bool,
-    /// A name of the question that no passage holds, even with a typo ([`unknown_name`]).
+    /// A name of the question ([`NameReading`]) that no passage holds, even with a typo.
     names_unknown: bool,
 }
 
@@ -478,10 +478,11 @@ fn weigh_terms(
                 weight = idf(best_df, docs);
             }
         }
-        if df == 0 && alt_stems.is_empty() && names.is_name(text, token) {
+        let unknown = df == 0 && alt_stems.is_empty();
+        if unknown && names.is_name(text, token) {
             names_unknown = true;
         }
-        if long_input && df == 0 && alt_stems.is_empty() {
+        if long_input && unknown {
             // A pasted message is full of words the corpus never uses; they say nothing.
             continue;
         }
