@@ -639,6 +639,8 @@ struct Candidate {
     coverage: f32,
     /// The passage's tokens that match the question, computed once for ranking and quoting.
     matched: Vec<MatchedToken>,
+    /// The question's terms that the article's title holds.
+    title_terms: BTreeSet<usize>,
 }
 
 fn read_candidate(
@@ -667,6 +669,7 @@ fn read_candidate(
         text: text_of(f.body),
         coverage: 0.0,
         matched: Vec::new(),
+        title_terms: BTreeSet::new(),
     })
 }
 
@@ -878,6 +881,7 @@ fn annotate(
         .entry(candidate.file.clone())
         .or_insert_with(|| prepared.matcher.matches(analyzers, &candidate.title).0);
     found.extend(in_title.iter().copied());
+    candidate.title_terms = in_title.clone();
     candidate.coverage = prepared.matcher.weight(&found) / total_weight;
 }
 
@@ -929,7 +933,13 @@ fn to_hit(
     max_chars: usize,
     similarity: Option<&[f32]>,
 ) -> Hit {
-    let quote = extract_quote(&c.text, &c.matched, matcher, max_chars, similarity);
+    let quote = extract_quote(
+        &c.text,
+        &c.matched,
+        &matcher.with_subject(&c.title_terms),
+        max_chars,
+        similarity,
+    );
     let meta = snapshot.article(&c.file);
     Hit {
         source: c.file.clone(),
