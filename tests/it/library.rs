@@ -126,3 +126,38 @@ fn unusable_files_are_skipped_with_reasons_and_the_rest_is_served() {
         .unwrap()
         .is_abstained());
 }
+
+#[test]
+fn within_an_article_the_passage_with_the_questions_other_words_comes_first() {
+    let root = tempfile::tempdir().unwrap();
+    let corpus = root.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    // The first paragraph repeats the subject and shares one more word with the question; the
+    // second holds both of the question's other words ("construction", "tours") and calls the
+    // castle "il".
+    std::fs::write(
+        corpus.join("kilkenny.txt"),
+        "Le château de Kilkenny\n\n\
+         Le château de Kilkenny domine la ville. Le château de Kilkenny se visite, et la \
+         construction d'un parking près du château a commencé.\n\n\
+         Lors de sa construction, il comptait quatre tours rondes aux angles et un fossé \
+         massif.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        corpus.join("dublin.txt"),
+        "Le port de Dublin\n\nLe port de Dublin reçoit des ferries chaque jour depuis le Pays de \
+         Galles, et ses tours de contrôle datent de 1960.\n",
+    )
+    .unwrap();
+    let (library, _) = Library::open(config(root.path())).unwrap();
+    let result = library
+        .search(
+            "Combien de tours comptait la construction du château de Kilkenny ?",
+            3,
+        )
+        .unwrap();
+    let top = &result.hits()[0];
+    assert_eq!((top.source.as_str(), top.paragraph), ("kilkenny.txt", 2));
+    assert!(top.quote.contains("quatre tours"), "{}", top.quote);
+}
