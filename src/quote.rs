@@ -547,10 +547,10 @@ mod tests {
         };
         assert!(anchor_of(&m).starts_with("Le conseil municipal"));
         let subject: BTreeSet<usize> = [0, 1].into_iter().collect();
-        let quote = anchor_of(&m.with_subject(&subject));
+        let weighted = m.with_subject(&subject);
+        let quote = anchor_of(&weighted);
         assert!(quote.starts_with("Le tramway ouvrira"), "{quote}");
         // The subject's terms still count, at a quarter of their weight.
-        let weighted = m.with_subject(&subject);
         assert_eq!(weighted.weight(&subject), 1.0);
         assert_eq!(weighted.terms[2].idf, 2.0);
     }

@@ -906,7 +906,7 @@ fn annotate(
     let outside_title: BTreeSet<usize> = (0..prepared.matcher.terms.len())
         .filter(|term| !in_title.contains(term))
         .collect();
-    let distinctive: BTreeSet<usize> = found.intersection(&outside_title).copied().collect();
+    let distinctive: BTreeSet<usize> = found.difference(in_title).copied().collect();
     let outside_weight = prepared.matcher.weight(&outside_title);
     candidate.distinctive_coverage = if outside_weight > 0.0 {
         prepared.matcher.weight(&distinctive) / outside_weight
