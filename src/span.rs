@@ -34,6 +34,11 @@ impl Span {
         self.start <= other.start && other.end <= self.end
     }
 
+    /// Whether the two spans share at least one byte.
+    pub const fn overlaps(self, other: Span) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
     /// The same range, counted from `origin` instead of 0 (`origin` must not be after `start`).
     pub const fn relative_to(self, origin: usize) -> Span {
         Span::new(self.start - origin, self.end - origin)
@@ -69,6 +74,11 @@ mod tests {
         assert_eq!(Span::new(3, 99).of(text), "");
         assert_eq!(Span::new(4, 6).relative_to(4), Span::new(0, 2));
         assert!(Span::new(0, 6).contains(Span::new(1, 3)));
+        assert!(Span::new(0, 6).overlaps(Span::new(5, 9)));
+        assert!(
+            !Span::new(0, 6).overlaps(Span::new(6, 9)),
+            "adjacent spans share no byte"
+        );
         assert_eq!(serde_json::to_string(&Span::new(2, 5)).unwrap(), "[2,5]");
     }
 }

@@ -161,3 +161,59 @@ fn within_an_article_the_passage_with_the_questions_other_words_comes_first() {
     assert_eq!((top.source.as_str(), top.paragraph), ("kilkenny.txt", 2));
     assert!(top.quote.contains("quatre tours"), "{}", top.quote);
 }
+
+#[test]
+fn a_long_paragraphs_second_window_is_quoted_when_its_quote_differs() {
+    let root = tempfile::tempdir().unwrap();
+    let corpus = root.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    // One paragraph of about 900 characters: it is cut into windows. Its first sentences and its
+    // last one each hold the question's words; no other article does.
+    let filler = "Les visiteurs arrivent nombreux chaque été, par la route ou par le train. \
+                  Les guides racontent l'histoire des lieux dans plusieurs langues. \
+                  Les jardins sont entretenus par une équipe de douze personnes. \
+                  Un café accueille les promeneurs près de l'entrée principale. \
+                  Les remparts ont été restaurés au siècle dernier avec soin. ";
+    std::fs::write(
+        corpus.join("abbaye.txt"),
+        format!(
+            "L'abbaye du Mont\n\n\
+             Les moines de l'abbaye brassaient une bière ambrée réputée. {filler}{filler}\
+             Aujourd'hui encore, la bière de l'abbaye est brassée par des moines selon la recette \
+             ambrée d'origine.\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        corpus.join("port.txt"),
+        "Le port\n\nLe port reçoit des ferries chaque jour depuis le Pays de Galles.\n",
+    )
+    .unwrap();
+    let (library, _) = Library::open(config(root.path())).unwrap();
+    let result = library
+        .search("Quelle bière ambrée brassaient les moines de l'abbaye ?", 3)
+        .unwrap();
+    let hits = result.hits();
+    let from_the_paragraph: Vec<_> = hits
+        .iter()
+        .filter(|h| (h.source.as_str(), h.paragraph) == ("abbaye.txt", 1))
+        .collect();
+    assert_eq!(from_the_paragraph.len(), 2, "{hits:#?}");
+    assert!(from_the_paragraph
+        .iter()
+        .any(|h| h.quote.contains("brassaient une bière ambrée")));
+    assert!(from_the_paragraph
+        .iter()
+        .any(|h| h.quote.contains("recette ambrée d'origine")));
+    // No two hits quote the same bytes.
+    for (i, a) in hits.iter().enumerate() {
+        for b in &hits[i + 1..] {
+            assert!(
+                a.source != b.source
+                    || a.quote_span.end <= b.quote_span.start
+                    || b.quote_span.end <= a.quote_span.start,
+                "{hits:#?}"
+            );
+        }
+    }
+}
