@@ -38,9 +38,9 @@ fn run(name: &str) -> EvalReport {
     report
 }
 
-/// Measured: all src@1 .952 quote@1 .742; English quote@1 .833; French paraphrases quote@1
-/// .593; keyword, no-accent and typo src@1 1.0; 3 of 10 no-answer questions abstained, none of
-/// the 62 answerable.
+/// Measured (AVX-512 VNNI, Q8_0 layers): all src@1 .952 quote@1 .758 quote@3 .855; English
+/// quote@1 .750; French paraphrases quote@1 .593; keyword, no-accent and typo src@1 1.0; 3 of 10
+/// no-answer questions abstained, none of the 62 answerable.
 #[test]
 #[ignore = "minutes long; needs ../shared/eval-dev: run with --ignored"]
 fn news_dev_stays_above_its_floors() {
@@ -69,8 +69,10 @@ fn news_dev_stays_above_its_floors() {
     );
 }
 
-/// Measured (AVX2, Q6K layers): src@1 .920, quote@1 .740, quote@3 .816; 6 of 30 no-answer
-/// questions abstained, 4 of 250 answerable.
+/// Measured (AVX-512 VNNI, Q8_0 layers): src@1 .920, quote@1 .764, quote@3 .872; 8 of 30
+/// no-answer questions abstained, 3 of 250 answerable. On plain AVX2 (Q6K layers) a few
+/// borderline answers move: before the deviation floors and the second window's quote it gave
+/// .920 / .740 / .816 there, against .916 / .756 / .836 here.
 #[test]
 #[ignore = "minutes long; needs ../shared/eval-dev: run with --ignored"]
 fn piaf_dev_stays_above_its_floors() {
@@ -78,7 +80,7 @@ fn piaf_dev_stays_above_its_floors() {
     let qa = &report.by_kind["qa-fr"];
     assert!(qa.src_at_1 >= 0.90, "src@1 {}", qa.src_at_1);
     assert!(qa.quote_at_1 >= 0.73, "quote@1 {}", qa.quote_at_1);
-    assert!(qa.quote_at_3 >= 0.81, "quote@3 {}", qa.quote_at_3);
+    assert!(qa.quote_at_3 >= 0.84, "quote@3 {}", qa.quote_at_3);
     assert!(
         qa.false_abstentions as f32 <= 0.03 * 250.0,
         "false abstentions {}",
