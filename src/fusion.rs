@@ -126,6 +126,19 @@ fn moments(scores: &[f32]) -> (f32, f32) {
     (mean, if deviation > 1e-6 { deviation } else { 1.0 })
 }
 
+/// The deviation a question's dense z-scores divide by: its dense list's, floored at
+/// [`DENSE_DEVIATION_FLOOR`].
+fn dense_deviation(dense_list: &[f32]) -> f32 {
+    moments(dense_list).1.max(DENSE_DEVIATION_FLOOR)
+}
+
+/// What one unit of cosine is worth in this question's fused scores: the dense weight over the
+/// dense list's deviation. Evidence measured in cosine after the fusion (a passage's sentences)
+/// converts at this rate, so it weighs what the dense side weighs for this question.
+pub(crate) fn fused_units_per_cosine(dense_list: &[f32], dense_weight: f32) -> f32 {
+    dense_weight / dense_deviation(dense_list)
+}
+
 /// The fused score of each candidate: `lexical[i]` is its lexical score if the lexical list
 /// has it, `dense[i]` its cosine; `lexical_list` and `dense_list` are the two candidate lists'
 /// scores, over which the z-scores are taken; `dense_weight` is [`dense_weight`]'s.
@@ -137,12 +150,12 @@ pub(crate) fn fuse(
     dense_weight: f32,
 ) -> Vec<f32> {
     let (lexical_mean, lexical_deviation) = moments(lexical_list);
-    let (dense_mean, dense_deviation) = moments(dense_list);
+    let dense_mean = moments(dense_list).0;
     // Floors: a flat list's z-scores would blow its noise up to whole units (two passages of one
     // article scoring 23.1 and 22.3 lexically are ±1 apart when they are the whole list).
     let lexical_deviation = lexical_deviation
         .max(LEXICAL_DEVIATION_FLOOR * lexical_list.iter().copied().fold(0f32, f32::max));
-    let dense_deviation = dense_deviation.max(DENSE_DEVIATION_FLOOR);
+    let dense_deviation = dense_deviation(dense_list);
     let lowest_lexical = lexical_list
         .iter()
         .map(|s| (s - lexical_mean) / lexical_deviation)
@@ -218,6 +231,20 @@ mod tests {
             dense_weight(1.0),
         );
         assert!(fused[1] > fused[0], "{fused:?}");
+    }
+
+    #[test]
+    fn a_cosine_is_worth_more_when_the_dense_list_is_tight_or_weighs_more() {
+        let tight = [0.86, 0.85, 0.84];
+        let spread = [0.90, 0.85, 0.80];
+        assert!(fused_units_per_cosine(&tight, 0.5) > fused_units_per_cosine(&spread, 0.5));
+        assert!(fused_units_per_cosine(&tight, 0.8) > fused_units_per_cosine(&tight, 0.3));
+        // A nearly flat list is held at the floor, as in the fusion.
+        let nearly_flat = [0.851, 0.850, 0.849];
+        assert_eq!(
+            fused_units_per_cosine(&nearly_flat, 0.5),
+            0.5 / DENSE_DEVIATION_FLOOR
+        );
     }
 
     #[test]

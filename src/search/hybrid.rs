@@ -24,8 +24,19 @@ pub struct Semantic<'a> {
     pub vectors: &'a PassageVectors,
 }
 
+/// The union of the lexical and dense candidates, ranked by the fused score.
+pub(super) struct HybridRanking {
+    /// Best first.
+    pub candidates: Vec<Candidate>,
+    /// How far the best dense score stands above the corpus's, for abstention.
+    pub margin: f32,
+    /// What one unit of cosine is worth in this question's fused scores
+    /// ([`crate::fusion::fused_units_per_cosine`]).
+    pub units_per_cosine: f32,
+}
+
 /// Adds the dense candidates to the lexical ones and ranks the union by the fused score
-/// ([`crate::fusion`]). Returns the ranking and the dense margin for abstention.
+/// ([`crate::fusion`]).
 pub(super) fn hybrid_candidates(
     snapshot: &Snapshot,
     analyzers: &mut Analyzers,
@@ -34,7 +45,7 @@ pub(super) fn hybrid_candidates(
     query: &QueryVector,
     lexical: Vec<Candidate>,
     scope: Option<&Scope>,
-) -> tantivy::Result<(Vec<Candidate>, f32)> {
+) -> tantivy::Result<HybridRanking> {
     // How much of the question the words alone find, before the dense candidates join.
     let lexical_coverage = super::best_coverage(&lexical);
     let corpus_top = semantic.vectors.top(query, crate::fusion::DENSE_CANDIDATES);
@@ -77,19 +88,21 @@ pub(super) fn hybrid_candidates(
                 .similarity(query, c.row.min(semantic.vectors.len().saturating_sub(1)))
         })
         .collect();
+    let dense_weight = crate::fusion::dense_weight(lexical_coverage);
     let fused = crate::fusion::fuse(
         &lexical_scores,
         &dense,
         &lexical_list,
         &dense_list,
-        crate::fusion::dense_weight(lexical_coverage),
+        dense_weight,
     );
     for (candidate, score) in candidates.iter_mut().zip(fused) {
         candidate.score = score;
     }
     sort_candidates(&mut candidates);
-    Ok((
+    Ok(HybridRanking {
         candidates,
-        crate::fusion::dense_margin_of(best_dense, &corpus_list),
-    ))
+        margin: crate::fusion::dense_margin_of(best_dense, &corpus_list),
+        units_per_cosine: crate::fusion::fused_units_per_cosine(&dense_list, dense_weight),
+    })
 }

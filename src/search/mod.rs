@@ -21,10 +21,12 @@ use crate::semantic::vectors::QueryVector;
 use crate::semantic::Prefix;
 
 mod hybrid;
+mod reread;
 use crate::span::Span;
 use crate::text::strip_controls;
 use hybrid::hybrid_candidates;
 pub use hybrid::Semantic;
+use reread::SentenceReader;
 
 /// Longest question text analyzed, in characters. Longer input (a pasted message) is cut: the
 /// first part carries enough terms, and the cost of a query stays bounded.
@@ -741,13 +743,13 @@ pub fn search(
     // the abstention rule weighs what the corpus says lexically, whatever the final ranking.
     let lexical_coverage = best_coverage(&candidates);
     let mut dense_margin = None;
-    let mut query_vector: Option<Vec<f32>> = None;
+    let mut reader: Option<SentenceReader<'_>> = None;
     if let Some(semantic) = semantic {
         match semantic.encoder.embed(&[question], Prefix::Query) {
-            Ok(vectors) => {
-                query_vector = Some(vectors[0].clone());
-                let query = QueryVector::new(&vectors[0]);
-                let (fused, margin) = hybrid_candidates(
+            Ok(mut vectors) => {
+                let vector = vectors.swap_remove(0);
+                let query = QueryVector::new(&vector);
+                let ranking = hybrid_candidates(
                     snapshot,
                     &mut analyzers,
                     &prepared,
@@ -756,8 +758,13 @@ pub fn search(
                     candidates,
                     scope,
                 )?;
-                candidates = fused;
-                dense_margin = Some(margin);
+                candidates = ranking.candidates;
+                dense_margin = Some(ranking.margin);
+                reader = Some(SentenceReader {
+                    encoder: semantic.encoder,
+                    question: vector,
+                    units_per_cosine: ranking.units_per_cosine,
+                });
             }
             Err(error) => {
                 tracing::warn!(error = %crate::error::chain(&error), "embedding the question failed: lexical answer");
@@ -787,32 +794,23 @@ pub fn search(
         };
         return Ok(result(answer, coverage));
     }
+    let similarities = match &reader {
+        Some(reader) => reader.reread_best_article(&mut candidates, settings.max_quote_chars),
+        None => Vec::new(),
+    };
     // Quotes are extracted only for the hits returned.
-    let query_sentences = semantic.zip(query_vector.as_deref());
     let mut hits: Vec<Hit> = Vec::with_capacity(k);
-    for c in &candidates {
+    for (position, c) in candidates.iter().enumerate() {
         if hits.len() == k {
             break;
         }
-        // Only the first hit's sentences are embedded: a passage costs a forward pass
-        // (about 200 ms for 130 tokens on 2 cores), and the first quote is the answer.
-        let similarity =
-            query_sentences
-                .filter(|_| hits.is_empty())
-                .and_then(|(semantic, query)| {
-                    sentence_similarities(
-                        semantic.encoder,
-                        query,
-                        &c.text,
-                        settings.max_quote_chars,
-                    )
-                });
+        let similarity = similarities.get(position).and_then(Option::as_deref);
         let hit = to_hit(
             c,
             snapshot,
             &prepared.matcher,
             settings.max_quote_chars,
-            similarity.as_deref(),
+            similarity,
         );
         if !repeats_a_quote(&hits, &hit) {
             hits.push(hit);
@@ -855,40 +853,6 @@ fn ranked_candidates(
     }
     sort_candidates(&mut candidates);
     Ok(candidates)
-}
-
-/// The cosine between the question and each sentence of `passage` (sentence vectors from one
-/// forward pass over the passage, [`crate::semantic::Encoder::embed_parts`]), when the quote has
-/// sentences to choose from. `None` when it has not, or when embedding fails (the quote is then
-/// chosen by the question's words alone).
-///
-/// Only the passage itself is read, even when it is a window of a longer paragraph. Reading the
-/// window with the windows on either side (so that an answer in the sentence next to the window
-/// could be quoted) moved quote@1 on piaf-dev from .764 to .772, on squad-dev from .833 to .825
-/// and not at all on news-dev, for a forward pass up to three times as long; the whole
-/// paragraph did worse (piaf-dev .764, quote@3 .872 → .868).
-fn sentence_similarities(
-    encoder: &crate::semantic::Encoder,
-    query: &[f32],
-    passage: &str,
-    max_chars: usize,
-) -> Option<Vec<f32>> {
-    let ends = crate::quote::sentence_ends(passage);
-    if !crate::quote::has_choice(passage, ends.len(), max_chars) {
-        return None;
-    }
-    match encoder.embed_parts(&[passage], &[ends], Prefix::Passage) {
-        Ok(embedded) => embedded.into_iter().next().map(|e| {
-            e.parts
-                .iter()
-                .map(|part| part.iter().zip(query).map(|(a, b)| a * b).sum())
-                .collect()
-        }),
-        Err(error) => {
-            tracing::warn!(error = %crate::error::chain(&error), "embedding the sentences failed: quote by words");
-            None
-        }
-    }
 }
 
 /// The highest coverage among the first five candidates.
@@ -935,13 +899,18 @@ fn annotate(
 /// segment layout) go by corpus position, not by where a passage landed in the segments, so
 /// that rebuilding the same corpus gives the same answers.
 fn sort_candidates(candidates: &mut [Candidate]) {
-    let rounded = |score: f32| (f64::from(score) * 1e4).round() as i64;
     candidates.sort_by(|a, b| {
-        rounded(b.score)
-            .cmp(&rounded(a.score))
+        score_key(b.score)
+            .cmp(&score_key(a.score))
             .then_with(|| a.file.cmp(&b.file))
             .then(a.span.start.cmp(&b.span.start))
     });
+}
+
+/// A score rounded to the precision the ranking compares: the last bits of a float sum depend
+/// on the index's segment layout, and the order must be identical across rebuilds.
+fn score_key(score: f32) -> i64 {
+    (f64::from(score) * 1e4).round() as i64
 }
 
 /// The first three articles among the candidates, for an abstention.

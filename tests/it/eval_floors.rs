@@ -44,7 +44,9 @@ fn seed_report(mode: SemanticMode) -> Report {
 /// AVX-512 VNNI and Q8_0 before the adaptive fusion: src@1 .889–.903, src@3 .972–.986): every
 /// lexical floor holds or rises except abstention (lexical: 7 of 14, but with 7 false
 /// abstentions). The encoder's AVX-512 VNNI and AVX2 kernels round differently, which moves one
-/// borderline no-answer question across the abstention rule.
+/// borderline no-answer question across the abstention rule. Re-reading the best article's
+/// passages by sentence (`src/search/reread.rs`) moved one quote question's answer from the first
+/// hit to the second on AVX-512 VNNI (quote@1 .722 -> .708, quote@3 .861 unchanged).
 #[test]
 fn semantic_retrieval_quality_stays_above_its_floors() {
     let report = seed_report(SemanticMode::On);
