@@ -92,38 +92,34 @@ impl SentenceReader<'_> {
             .map(|(&i, ends)| has_choice(&candidates[i].text, ends.len(), max_quote_chars))
             .collect();
         let reorders = places.len() > 1;
-        let read: Vec<usize> = (0..places.len())
-            .filter(|&j| reorders || choosing[j])
-            .collect();
         let mut by_position: Vec<Option<Vec<f32>>> = vec![None; depth];
-        if read.is_empty() {
+        // Alone, the first passage is read only for its quote's sake.
+        if !reorders && !choosing[0] {
             return by_position;
         }
-        let texts: Vec<&str> = read
+        let texts: Vec<&str> = places
             .iter()
-            .map(|&j| candidates[places[j]].text.as_str())
+            .map(|&i| candidates[i].text.as_str())
             .collect();
-        let read_ends: Vec<Vec<usize>> = read.iter().map(|&j| ends[j].clone()).collect();
-        let embedded = match self
-            .encoder
-            .embed_parts(&texts, &read_ends, Prefix::Passage)
-        {
+        let embedded = match self.encoder.embed_parts(&texts, &ends, Prefix::Passage) {
             Ok(embedded) => embedded,
             Err(error) => {
                 tracing::warn!(error = %crate::error::chain(&error), "embedding the sentences failed: quotes by words");
                 return by_position;
             }
         };
-        // The cosines of each read passage's sentences, by place.
-        let mut cosines: Vec<Option<Vec<f32>>> = vec![None; places.len()];
-        for (&j, passage) in read.iter().zip(embedded) {
-            let of_sentences: Vec<f32> = passage
-                .parts
-                .iter()
-                .map(|part| part.iter().zip(&self.question).map(|(a, b)| a * b).sum())
-                .collect();
-            cosines[j] = Some(of_sentences).filter(|c| !c.is_empty());
-        }
+        // The cosines of each place's sentences.
+        let mut cosines: Vec<Option<Vec<f32>>> = embedded
+            .into_iter()
+            .map(|passage| {
+                let of_sentences: Vec<f32> = passage
+                    .parts
+                    .iter()
+                    .map(|part| part.iter().zip(&self.question).map(|(a, b)| a * b).sum())
+                    .collect();
+                Some(of_sentences).filter(|c| !c.is_empty())
+            })
+            .collect();
         let order = if reorders {
             self.reorder(candidates, &places, &cosines)
         } else {
