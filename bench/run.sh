@@ -90,6 +90,20 @@ for size in $SIZES; do
   $BENCH "${config[@]}" --corpus "$corpus" --data "$data" query --label "$size" --rounds "$ROUNDS" \
     "${peer[@]}" --out "$RESULTS/query-$size.json" >/dev/null
 
+  # The same mix with the sentences' vectors stored at index time (semantic sizes only): the
+  # seed corpus embeds them for real, 10k gets random ones like its passages.
+  if [ "$size" != 100k ]; then
+    printf '[semantic]\nsentence_vectors = "index"\n' > "$OUT/sentences.toml"
+    if [ "$size" = seed ]; then
+      "$TARGET/release/coverage-bot" --config "$OUT/sentences.toml" --corpus "$corpus" --data "$data" index >/dev/null
+    else
+      $BENCH --config "$OUT/sentences.toml" --corpus "$corpus" --data "$data" synthetic-vectors >/dev/null
+    fi
+    echo "== query $size, stored sentence vectors"
+    $BENCH --config "$OUT/sentences.toml" --corpus "$corpus" --data "$data" query --label "$size" \
+      --rounds "$ROUNDS" --out "$RESULTS/sentences-$size.json" >/dev/null
+  fi
+
   echo "== cold ask $size"
   $BENCH "${config[@]}" --corpus "$corpus" --data "$data" cold --label "$size" --out "$RESULTS/cold-$size.json" >/dev/null
 

@@ -24,6 +24,7 @@ use crate::index::{
 use crate::passage::{split_passages, Passage};
 use crate::semantic::cache::EmbeddingCache;
 use crate::semantic::passages::KeyedTexts;
+use crate::semantic::sentences::SENTENCES_FILE;
 use crate::semantic::vectors::VECTORS_FILE;
 
 /// What a build reads and how, taken from the config once.
@@ -43,6 +44,9 @@ pub struct BuildSettings {
     pub boilerplate_patterns: Vec<String>,
     /// Most passages embedded during a build (`semantic.embed_during_build_max`).
     pub embed_during_build_max: usize,
+    /// Whether sentence vectors are stored with the passage vectors
+    /// (`semantic.sentence_vectors = "index"`).
+    pub sentence_vectors: bool,
 }
 
 impl BuildSettings {
@@ -56,6 +60,8 @@ impl BuildSettings {
             writer_memory_mb: config.index.writer_memory_mb,
             boilerplate_patterns: config.boilerplate.all_patterns(),
             embed_during_build_max: config.semantic.embed_during_build_max,
+            sentence_vectors: config.semantic.sentence_vectors
+                == crate::config::SentenceVectors::Index,
         }
     }
 }
@@ -171,12 +177,16 @@ fn write_generation(
             &encoder.info().sha256,
         );
         let passages = KeyedTexts::new(texts);
-        let missing = crate::semantic::passages::missing(&passages, &cache).len();
+        let sentences = settings.sentence_vectors;
+        let missing = crate::semantic::passages::missing(&passages, &cache, sentences).len();
         if missing <= settings.embed_during_build_max {
-            match embed_generation(generation, &passages, encoder, &mut cache, cancel)? {
+            match embed_generation(
+                generation, &passages, sentences, encoder, &mut cache, cancel,
+            )? {
                 Some(computed) => {
                     catalog.semantic_model = Some(encoder.info().sha256.clone());
                     catalog.embedded_passages = computed;
+                    catalog.sentence_vectors = sentences;
                 }
                 None => return Ok(None),
             }
@@ -191,21 +201,28 @@ fn write_generation(
 }
 
 /// Embeds the passages (row order) into the generation's `vectors.bin` through the data folder's
-/// cache. Returns how many passages were embedded; `None` when cancelled.
+/// cache, and with `sentences` their sentences into its `sentences.bin`. Returns how many
+/// passages were embedded; `None` when cancelled.
 pub(crate) fn embed_generation(
     generation: &Path,
     passages: &KeyedTexts,
+    sentences: bool,
     encoder: &crate::semantic::Encoder,
     cache: &mut EmbeddingCache,
     cancel: &AtomicBool,
 ) -> Result<Option<usize>> {
     let progress = progress_bar(passages.len() as u64, "passages embedded");
-    let embedded =
-        crate::semantic::passages::embed_passages(encoder, passages, cache, cancel, &progress)?;
+    let embedded = crate::semantic::passages::embed_passages(
+        encoder, passages, sentences, cache, cancel, &progress,
+    )?;
     progress.finish_and_clear();
     let Some(embedded) = embedded else {
         return Ok(None);
     };
+    if let Some(sentences) = &embedded.sentences {
+        sentences.write(&generation.join(SENTENCES_FILE))?;
+    }
+    // Written last: its presence is what says the generation's embeddings are complete.
     embedded.vectors.write(&generation.join(VECTORS_FILE))?;
     cache.compact(&embedded.keys)?;
     Ok(Some(embedded.computed))
@@ -289,6 +306,7 @@ impl Collected {
             warnings,
             semantic_model: None,
             embedded_passages: 0,
+            sentence_vectors: false,
         }
     }
 }

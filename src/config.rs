@@ -74,6 +74,19 @@ pub enum SemanticMode {
     Off,
 }
 
+/// When the vectors of the best passages' sentences are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentenceVectors {
+    /// At question time, one forward pass per passage re-read: 396 bytes a passage on disk,
+    /// tens of milliseconds a question.
+    Query,
+    /// At index time, from the passages' own forward passes (no extra model cost), stored with
+    /// the generation: about 400 bytes more on disk per sentence, no forward pass but the
+    /// question's when answering.
+    Index,
+}
+
 /// Semantic answers.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -86,6 +99,8 @@ pub struct SemanticConfig {
     /// cores); when more need embedding, the index is used lexically at once and the embeddings
     /// are computed in the background (`serve`) or by `coverage-bot index`.
     pub embed_during_build_max: usize,
+    /// `query` or `index`: when the sentences of re-read passages get their vectors.
+    pub sentence_vectors: SentenceVectors,
 }
 
 impl Default for SemanticConfig {
@@ -94,6 +109,7 @@ impl Default for SemanticConfig {
             mode: SemanticMode::Auto,
             model: PathBuf::from("data/models").join(crate::semantic::model_file::MODEL_FILE_NAME),
             embed_during_build_max: 1_000,
+            sentence_vectors: SentenceVectors::Query,
         }
     }
 }

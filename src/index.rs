@@ -23,6 +23,7 @@ use crate::analysis::{Analyzers, EXACT_TOKENIZER, STEMMED_TOKENIZER};
 use crate::corpus::{ArticleMeta, CorpusEntry, SkippedFile};
 use crate::error::{CoreError, Result};
 use crate::generation::{CATALOG_FILE, CURRENT_FILE};
+use crate::semantic::sentences::{SentenceVectors, SENTENCES_FILE};
 use crate::semantic::vectors::{PassageVectors, VECTORS_FILE};
 use crate::text::{short_hash, short_hash_bytes};
 
@@ -124,6 +125,9 @@ pub struct Catalog {
     /// Passages this build embedded; the others reused the previous generation's vectors.
     #[serde(default)]
     pub embedded_passages: usize,
+    /// Whether the generation holds its passages' sentence vectors (`sentences.bin`).
+    #[serde(default)]
+    pub sentence_vectors: bool,
 }
 
 /// An opened generation: everything a search needs.
@@ -142,6 +146,8 @@ pub struct Snapshot {
     pub by_file: HashMap<String, usize>,
     /// The passage embeddings, when the generation was built with the encoder.
     pub vectors: Option<PassageVectors>,
+    /// Its passages' sentence vectors, when they were computed at index time.
+    pub sentences: Option<SentenceVectors>,
 }
 
 impl Snapshot {
@@ -273,6 +279,13 @@ pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snaps
             Some(vectors)
         }
     };
+    let sentences = match (&vectors, catalog.sentence_vectors) {
+        (Some(_), true) => Some(
+            SentenceVectors::read(&generation.join(SENTENCES_FILE))
+                .map_err(|e| damaged(generation, crate::error::chain(&e)))?,
+        ),
+        _ => None,
+    };
     let by_file = catalog
         .articles
         .iter()
@@ -287,6 +300,7 @@ pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snaps
         dir: generation.to_path_buf(),
         by_file,
         vectors,
+        sentences,
     })
 }
 

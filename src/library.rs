@@ -133,6 +133,9 @@ pub struct SemanticStatus {
     /// Whether the index in use holds the passage embeddings (false until the first build
     /// with the model).
     pub embedded: bool,
+    /// Whether answers use sentence vectors stored with the index (`sentence_vectors =
+    /// "index"`, once computed) instead of re-reading at question time.
+    pub stored_sentences: bool,
 }
 
 impl SemanticStatus {
@@ -494,6 +497,9 @@ impl Library {
                 mode: self.config.semantic.mode,
                 model: self.encoder.as_ref().map(|e| e.info().clone()),
                 embedded: self.semantic_for(&snapshot).is_some(),
+                stored_sentences: self
+                    .semantic_for(&snapshot)
+                    .is_some_and(|semantic| semantic.sentences.is_some()),
             },
         }
     }
@@ -569,7 +575,14 @@ impl Library {
             .vectors
             .as_ref()
             .filter(|v| v.model_sha256() == encoder.info().sha256)?;
-        Some(crate::search::Semantic { encoder, vectors })
+        let sentences = snapshot.sentences.as_ref().filter(|s| {
+            self.settings.sentence_vectors && s.model_sha256() == vectors.model_sha256()
+        });
+        Some(crate::search::Semantic {
+            encoder,
+            vectors,
+            sentences,
+        })
     }
 
     /// Whether questions are answered with the encoder now (cheaper than [`Library::status`]).
@@ -579,9 +592,14 @@ impl Library {
 
     /// Whether the encoder is loaded but the index in use lacks its passage embeddings (a large
     /// corpus just indexed, or a new model): answers are lexical until
-    /// [`Library::embed_pending`] completes.
+    /// [`Library::embed_pending`] completes. With `sentence_vectors = "index"`, also when it
+    /// lacks its sentence vectors (answers are semantic meanwhile, re-reading at question time).
     pub fn embeddings_pending(&self) -> bool {
-        self.encoder.is_some() && self.semantic_for(&self.snapshot()).is_none()
+        let snapshot = self.snapshot();
+        self.encoder.is_some()
+            && self.semantic_for(&snapshot).is_none_or(|semantic| {
+                self.settings.sentence_vectors && semantic.sentences.is_none()
+            })
     }
 
     /// Computes the missing passage embeddings of the index in use, then switches to them
@@ -609,9 +627,11 @@ impl Library {
         let sha = &encoder.info().sha256;
         let mut cache = EmbeddingCache::open(&self.settings.data_dir, encoder.dimension(), sha);
         self.reindexing.store(true, Ordering::Relaxed);
+        let sentences = self.settings.sentence_vectors;
         let embedded = crate::build::embed_generation(
             &snapshot.dir,
             &passages,
+            sentences,
             encoder,
             &mut cache,
             &self.cancel,
@@ -623,6 +643,7 @@ impl Library {
         let mut catalog = snapshot.catalog.clone();
         catalog.semantic_model = Some(sha.clone());
         catalog.embedded_passages = computed;
+        catalog.sentence_vectors = sentences;
         crate::build::write_catalog(&snapshot.dir, &catalog)?;
         let reopened = open_generation(&snapshot.dir, &self.analyzers)?;
         self.current.store(Arc::new(reopened));

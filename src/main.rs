@@ -524,7 +524,7 @@ fn ask(
     if semantic.mode == coverage_bot::config::SemanticMode::Auto && semantic.model.is_none() {
         eprintln!("{}", text().semantic_hint);
     } else if library.embeddings_pending() {
-        eprintln!("{}", text().semantic_pending);
+        eprintln!("{}", pending_line(library));
     }
     if json {
         print_json(&serde_json::json!({
@@ -625,10 +625,19 @@ fn index(
     Ok(ExitCode::SUCCESS)
 }
 
+/// What answers lack while embeddings are pending: all semantics, or only stored sentences.
+fn pending_line(library: &Library) -> &'static str {
+    if library.semantic_active() {
+        text().sentences_pending
+    } else {
+        text().semantic_pending
+    }
+}
+
 /// `eval`: retrieval measured on a question set.
 fn eval(library: &Library, questions: &Path, top: usize, json: bool) -> anyhow::Result<ExitCode> {
     if library.embeddings_pending() {
-        eprintln!("{}", text().semantic_pending);
+        eprintln!("{}", pending_line(library));
     }
     let set = coverage_bot::eval::read_questions(questions)?;
     let mut outcomes = Vec::with_capacity(set.len());

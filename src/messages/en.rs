@@ -153,7 +153,13 @@ pub(super) static MESSAGES: Messages = Messages {
         version_value: |version, analyzer| format!("{version} (analyzer {analyzer})"),
         semantic: "Semantic answers",
         semantic_value: |s| match &s.model {
-            Some(model) if s.embedded => format!("on ({:?}), model sha256 {}", s.mode, model.sha256.get(..16).unwrap_or(&model.sha256)).to_lowercase(),
+            Some(model) if s.embedded => format!(
+                "on ({:?}), model sha256 {}, sentences {}",
+                s.mode,
+                model.sha256.get(..16).unwrap_or(&model.sha256),
+                if s.stored_sentences { "stored with the index" } else { "read at question time" }
+            )
+            .to_lowercase(),
             Some(model) => format!("model sha256 {} loaded; computing the passage embeddings (lexical answers until done)", model.sha256.get(..16).unwrap_or(&model.sha256)),
             None => format!("off ({:?}): `coverage-bot model install` enables them", s.mode).to_lowercase(),
         },
@@ -242,6 +248,7 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
     checksums_verified: "checksums verified: every index file is intact",
     semantic_hint: "(lexical answers: `cargo run --release -- model install` enables semantic answers, for paraphrases and other languages)",
     semantic_pending: "(lexical answers: the passage embeddings are not computed yet; `coverage-bot index` computes them)",
+    sentences_pending: "(sentences re-read at question time: their vectors are not stored yet; `coverage-bot index` computes them)",
     model_installed: |path, sha256| {
         format!("semantic model installed: {path} (sha256 {sha256}); semantic answers are on")
     },

@@ -152,7 +152,13 @@ pub(super) static MESSAGES: Messages = Messages {
         version_value: |version, analyzer| format!("{version} (analyzer {analyzer})"),
         semantic: "Réponses sémantiques",
         semantic_value: |s| match &s.model {
-            Some(model) if s.embedded => format!("actives ({:?}), modèle sha256 {}", s.mode, model.sha256.get(..16).unwrap_or(&model.sha256)).to_lowercase(),
+            Some(model) if s.embedded => format!(
+                "actives ({:?}), modèle sha256 {}, phrases {}",
+                s.mode,
+                model.sha256.get(..16).unwrap_or(&model.sha256),
+                if s.stored_sentences { "stockées avec l'index" } else { "relues à la question" }
+            )
+            .to_lowercase(),
             Some(model) => format!("modèle sha256 {} chargé ; calcul des vecteurs des passages en cours (réponses lexicales d'ici là)", model.sha256.get(..16).unwrap_or(&model.sha256)),
             None => format!("inactives ({:?}) : `coverage-bot model install` les active", s.mode).to_lowercase(),
         },

@@ -12,6 +12,7 @@ use super::{annotate, read_candidate, sort_candidates, Candidate, Prepared, Titl
 use crate::analysis::Analyzers;
 use crate::filter::Scope;
 use crate::index::Snapshot;
+use crate::semantic::sentences::SentenceVectors;
 use crate::semantic::vectors::{PassageVectors, QueryVector};
 use crate::semantic::Encoder;
 
@@ -22,6 +23,9 @@ pub struct Semantic<'a> {
     pub encoder: &'a Encoder,
     /// The passages' vectors, by row.
     pub vectors: &'a PassageVectors,
+    /// Their sentences' vectors, when computed at index time: re-reading then looks them up
+    /// instead of running the encoder.
+    pub sentences: Option<&'a SentenceVectors>,
 }
 
 /// The union of the lexical and dense candidates, ranked by the fused score.

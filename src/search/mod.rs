@@ -762,6 +762,7 @@ pub fn search(
                 dense_margin = Some(ranking.margin);
                 reader = Some(SentenceReader {
                     encoder: semantic.encoder,
+                    stored: semantic.sentences,
                     question: vector,
                     units_per_cosine: ranking.units_per_cosine,
                 });

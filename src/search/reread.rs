@@ -1,15 +1,22 @@
 //! Re-reading the best article's first passages sentence by sentence: the passage vectors find
 //! the article, but the paragraph that holds the answer is the one with a sentence close to the
-//! question, and the quote is that sentence.
+//! question, and the quote is that sentence. The sentences' vectors come from the index when
+//! `sentence_vectors = "index"` stored them there, and from one forward pass at question time
+//! otherwise; both are the same computation (the passage's forward pass, pooled by sentence).
 
 use super::{score_key, Candidate};
 use crate::quote::{has_choice, sentence_ends};
+use crate::semantic::sentences::SentenceVectors;
+use crate::semantic::vectors::{passage_key, QueryVector};
 use crate::semantic::{Encoder, Prefix};
 
 /// How many of the first candidates are re-read: the answer of a quote@1 miss sat in the second
 /// or third passage for most of the development sets' misses that had the right article.
 /// Re-reading the first five instead changed no answer on any development set: the fourth and
-/// fifth passages are rarely within [`MAX_SENTENCE_SHIFT`] of the first.
+/// fifth passages are rarely within [`MAX_SENTENCE_SHIFT`] of the first. Reading further
+/// (five passages within 1.5, or ten within 3.0) changed no first quote either: one French
+/// paraphrase of news-dev gained a third quote (quote@3 .741 → .778) and two seed answers moved
+/// from the third hit to the second, for up to three times the forward passes.
 pub(crate) const REREAD_DEPTH: usize = 3;
 
 /// How much a passage's best sentence moves it among the best article's passages, as a share of
@@ -37,7 +44,8 @@ pub(crate) const SENTENCE_WEIGHT: f32 = 1.5;
 
 /// The most the sentences move a passage, in fused-score units, so that a passage further than
 /// this behind the first cannot overtake it and need not be read (each read passage costs a
-/// forward pass: about 35 ms for a 150-token paragraph on 2 AVX-512 cores). On the development
+/// forward pass at question time, about 35 ms for a 150-token paragraph on 2 AVX-512 cores,
+/// unless its sentences' vectors were stored at index time). On the development
 /// sets and the seed questions every passage the sentences moved to the first place was less
 /// than 0.81 behind (31 of 605 pairs of passages of one article); half the pairs are more than
 /// 1.7 apart.
@@ -48,6 +56,9 @@ pub(crate) const MAX_SENTENCE_SHIFT: f32 = 1.0;
 pub(super) struct SentenceReader<'a> {
     /// Embeds the passages' sentences.
     pub encoder: &'a Encoder,
+    /// The sentences' vectors computed at index time, if any: when they hold every place's
+    /// sentences, no forward pass is run.
+    pub stored: Option<&'a SentenceVectors>,
     /// The question's normalised vector.
     pub question: Vec<f32>,
     /// [`crate::fusion::fused_units_per_cosine`] for this question.
@@ -57,7 +68,8 @@ pub(super) struct SentenceReader<'a> {
 impl SentenceReader<'_> {
     /// Re-reads the first [`REREAD_DEPTH`] candidates that come from the first one's article
     /// and stand within [`MAX_SENTENCE_SHIFT`] of it:
-    /// one forward pass gives each sentence a vector in its paragraph's context, each passage
+    /// one forward pass (or the vectors it stored at index time) gives each sentence a vector in
+    /// its paragraph's context, each passage
     /// gains by its best sentence's cosine to the question ([`SENTENCE_WEIGHT`]), and those
     /// passages are reordered among the places they held (another article's passages keep
     /// theirs). When the first passage is its article's only one there, nothing is reordered and
@@ -101,25 +113,12 @@ impl SentenceReader<'_> {
             .iter()
             .map(|&i| candidates[i].text.as_str())
             .collect();
-        let embedded = match self.encoder.embed_parts(&texts, &ends, Prefix::Passage) {
-            Ok(embedded) => embedded,
-            Err(error) => {
-                tracing::warn!(error = %crate::error::chain(&error), "embedding the sentences failed: quotes by words");
-                return by_position;
-            }
+        let Some(mut cosines) = self
+            .stored_cosines(&texts, &ends)
+            .or_else(|| self.computed_cosines(&texts, &ends))
+        else {
+            return by_position;
         };
-        // The cosines of each place's sentences.
-        let mut cosines: Vec<Option<Vec<f32>>> = embedded
-            .into_iter()
-            .map(|passage| {
-                let of_sentences: Vec<f32> = passage
-                    .parts
-                    .iter()
-                    .map(|part| part.iter().zip(&self.question).map(|(a, b)| a * b).sum())
-                    .collect();
-                Some(of_sentences).filter(|c| !c.is_empty())
-            })
-            .collect();
         let order = if reorders {
             self.reorder(candidates, &places, &cosines)
         } else {
@@ -131,6 +130,49 @@ impl SentenceReader<'_> {
             }
         }
         by_position
+    }
+
+    /// The cosines of each text's sentences (`None` for a text without), from the vectors
+    /// stored at index time; `None` unless all of them are stored.
+    fn stored_cosines(&self, texts: &[&str], ends: &[Vec<usize>]) -> Option<Vec<Option<Vec<f32>>>> {
+        let stored = self.stored?;
+        let question = QueryVector::new(&self.question);
+        texts
+            .iter()
+            .zip(ends)
+            .map(|(text, ends)| {
+                let cosines = stored.cosines(&question, passage_key(text), ends.len())?;
+                Some(Some(cosines).filter(|c| !c.is_empty()))
+            })
+            .collect()
+    }
+
+    /// The same cosines from one forward pass over the texts; `None` if the encoder fails.
+    fn computed_cosines(
+        &self,
+        texts: &[&str],
+        ends: &[Vec<usize>],
+    ) -> Option<Vec<Option<Vec<f32>>>> {
+        let embedded = match self.encoder.embed_parts(texts, ends, Prefix::Passage) {
+            Ok(embedded) => embedded,
+            Err(error) => {
+                tracing::warn!(error = %crate::error::chain(&error), "embedding the sentences failed: quotes by words");
+                return None;
+            }
+        };
+        Some(
+            embedded
+                .into_iter()
+                .map(|passage| {
+                    let of_sentences: Vec<f32> = passage
+                        .parts
+                        .iter()
+                        .map(|part| part.iter().zip(&self.question).map(|(a, b)| a * b).sum())
+                        .collect();
+                    Some(of_sentences).filter(|c| !c.is_empty())
+                })
+                .collect(),
+        )
     }
 
     /// Adds each place's sentence evidence to its score and moves the passages among `places`,

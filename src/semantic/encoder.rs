@@ -144,6 +144,8 @@ pub struct Encoder {
     embedding_norm: LayerNorm,
     layers: Vec<Layer>,
     info: ModelInfo,
+    /// Calls that ran the model, for tests and diagnostics.
+    runs: std::sync::atomic::AtomicU64,
 }
 
 /// The model's tensors, taken out one by one as the layers are built.
@@ -256,7 +258,14 @@ impl Encoder {
             embedding_norm,
             layers,
             info,
+            runs: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// How many [`Self::embed`] and [`Self::embed_parts`] calls have run the model so far: lets
+    /// a caller check that an answer needed no forward pass but the question's.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The installed model's file, hash and origin.
@@ -341,6 +350,7 @@ impl Encoder {
         ids: &[Vec<u32>],
         parts: &[Vec<std::ops::Range<usize>>],
     ) -> ModelResult<Vec<Embedded>> {
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let windows = self.windows(ids);
         let hidden = self.shape.hidden;
         let want_states = parts.iter().any(|p| !p.is_empty());

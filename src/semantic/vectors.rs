@@ -77,6 +77,11 @@ impl PassageVectors {
         self.push_quantized(key, scale, values);
     }
 
+    /// The key of row `row`.
+    pub fn key(&self, row: usize) -> u64 {
+        self.keys[row]
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.keys.len()

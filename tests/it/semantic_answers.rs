@@ -256,3 +256,63 @@ fn ask_json_is_byte_identical_across_thread_counts_and_processes() {
     assert_eq!(ask("1"), first, "one thread");
     assert_eq!(ask("2"), first, "another process");
 }
+
+/// What a hit says, without its score (re-reading from stored int8 sentence vectors moves the
+/// fused scores by rounding, not the answers).
+fn answer_of(library: &Library, question: &str) -> Vec<(String, usize, String)> {
+    let result = library.search(question, 3).unwrap();
+    result
+        .hits()
+        .iter()
+        .map(|h| (h.source.clone(), h.paragraph, h.quote.clone()))
+        .collect()
+}
+
+#[test]
+fn sentence_vectors_stored_at_index_time_give_the_same_answers_without_forward_passes() {
+    use coverage_bot::config::SentenceVectors;
+    let root = tempfile::tempdir().unwrap();
+    let corpus = root.path().join("corpus");
+    copy_repo_corpus(&corpus);
+    let at_question_time = Library::open(semantic_config(&corpus, &root.path().join("query")))
+        .unwrap()
+        .0;
+    let mut config = semantic_config(&corpus, &root.path().join("index"));
+    config.semantic.sentence_vectors = SentenceVectors::Index;
+    let at_index_time = Library::open(config).unwrap().0;
+    assert!(at_index_time.snapshot().sentences.is_some());
+    assert!(!at_index_time.embeddings_pending());
+    let runs = |library: &Library| library.encoder().unwrap().runs();
+    let root_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut reread = 0;
+    for q in read_questions(&root_dir.join("tests/eval/questions.jsonl")).unwrap() {
+        let before = runs(&at_question_time);
+        let expected = answer_of(&at_question_time, &q.question);
+        reread += usize::from(runs(&at_question_time) - before > 1);
+        let before = runs(&at_index_time);
+        let answer = answer_of(&at_index_time, &q.question);
+        assert!(
+            runs(&at_index_time) - before <= 1,
+            "{:?} ran the model for more than the question",
+            q.question
+        );
+        assert_eq!(answer, expected, "{:?}", q.question);
+    }
+    // The comparison covered answers that re-read passages.
+    assert!(reread >= 10, "only {reread} questions re-read passages");
+
+    // A data folder built without them gets them on the next embedding pass, with its passage
+    // vectors unchanged.
+    drop(at_question_time);
+    let vectors_of = |library: &Library| library.snapshot().vectors.clone().unwrap();
+    let mut switched = semantic_config(&corpus, &root.path().join("query"));
+    switched.semantic.sentence_vectors = SentenceVectors::Index;
+    let (library, _) = Library::open(switched).unwrap();
+    let before = vectors_of(&library);
+    assert!(library.embeddings_pending());
+    assert!(library.status().semantic.active(), "semantic meanwhile");
+    assert!(library.embed_pending().unwrap());
+    assert!(!library.embeddings_pending());
+    assert!(library.snapshot().sentences.is_some());
+    assert_eq!(vectors_of(&library), before);
+}

@@ -70,34 +70,65 @@ pub fn measure(
     })
 }
 
-/// Gives the current generation of `data_dir` random unit passage vectors (seeded), marked as
-/// made by `model`, so that semantic search can be timed on a corpus too large to embed in a
-/// benchmark run (10k articles: about 2.3 hours on two cores). The timing covers the real work
-/// (the question is embedded for real, the scan and fusion run over every row); only the
-/// values of the rows are not meaningful.
-pub fn synthetic_vectors(data_dir: &Path, model: &Path, seed: u64) -> anyhow::Result<usize> {
-    use coverage_bot::semantic::vectors::{PassageVectors, VECTORS_FILE};
+/// Gives the current generation of the config's data folder random unit passage vectors
+/// (seeded), marked as made by its model, so that semantic search can be timed on a corpus too
+/// large to embed in a benchmark run (10k articles: about 2.3 hours on two cores). The timing
+/// covers the real work (the question is embedded for real, the scan and fusion run over every
+/// row); only the values of the rows are not meaningful. With `sentence_vectors = "index"`,
+/// every passage's sentences get random vectors too. Returns the number of passages.
+pub fn synthetic_vectors(config: &coverage_bot::Config, seed: u64) -> anyhow::Result<usize> {
+    use coverage_bot::semantic::sentences::{
+        sentence_count, sentence_key, SentenceVectors, SENTENCES_FILE,
+    };
+    use coverage_bot::semantic::vectors::{passage_key, PassageVectors, VECTORS_FILE};
+    let data_dir = &config.index.dir;
     let generation = coverage_bot::generation::current(data_dir)
         .ok_or_else(|| anyhow::anyhow!("no index in {}", data_dir.display()))?;
+    let with_sentences =
+        config.semantic.sentence_vectors == coverage_bot::config::SentenceVectors::Index;
+    let texts = if with_sentences {
+        let mut lexical = config.clone();
+        lexical.semantic.mode = coverage_bot::config::SemanticMode::Off;
+        let (library, _) = coverage_bot::Library::open(lexical)?;
+        coverage_bot::index::passage_texts(&library.snapshot())?
+    } else {
+        Vec::new()
+    };
     let mut catalog = coverage_bot::index::read_catalog(&generation)
         .ok_or_else(|| anyhow::anyhow!("no catalog in {}", generation.display()))?;
-    let encoder = Encoder::load(model)?;
+    let encoder = Encoder::load(&config.semantic.model)?;
     let dimension = encoder.dimension();
-    let mut vectors = PassageVectors::new(dimension, &encoder.info().sha256);
+    let sha = &encoder.info().sha256;
     let mut state = seed.max(1);
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % 20_001) as f32 / 10_000.0 - 1.0
-    };
-    for row in 0..catalog.passages {
-        let mut v: Vec<f32> = (0..dimension).map(|_| next()).collect();
+    let mut random_unit = move || {
+        let mut v: Vec<f32> = (0..dimension)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state % 20_001) as f32 / 10_000.0 - 1.0
+            })
+            .collect();
         coverage_bot::semantic::encoder::normalize(&mut v);
-        vectors.push(row as u64, &v);
+        v
+    };
+    let mut vectors = PassageVectors::new(dimension, sha);
+    for row in 0..catalog.passages {
+        vectors.push(row as u64, &random_unit());
+    }
+    if with_sentences {
+        let mut sentences = PassageVectors::new(dimension, sha);
+        for text in &texts {
+            let key = passage_key(text);
+            for j in 0..sentence_count(text) {
+                sentences.push(sentence_key(key, j), &random_unit());
+            }
+        }
+        SentenceVectors::new(sentences).write(&generation.join(SENTENCES_FILE))?;
     }
     vectors.write(&generation.join(VECTORS_FILE))?;
-    catalog.semantic_model = Some(encoder.info().sha256.clone());
+    catalog.semantic_model = Some(sha.clone());
+    catalog.sentence_vectors = with_sentences;
     coverage_bot::index::write_atomically(
         &generation.join(coverage_bot::generation::CATALOG_FILE),
         serde_json::to_string(&catalog)?.as_bytes(),

