@@ -65,7 +65,8 @@ impl EmbeddingCache {
         for chunk in bytes[HEADER..].chunks_exact(record) {
             let key = u64::from_le_bytes(chunk[..8].try_into().unwrap_or([0; 8]));
             let scale = f32::from_le_bytes(chunk[8..12].try_into().unwrap_or([0; 4]));
-            let values = chunk[12..].iter().map(|v| *v as i8).collect();
+            // As in the generation's vectors: never -128 (see `vectors::quantize`).
+            let values = chunk[12..].iter().map(|v| (*v as i8).max(-127)).collect();
             cache.rows.insert(key, (scale, values));
         }
         cache
