@@ -176,13 +176,11 @@ fn write_generation(
             encoder.dimension(),
             &encoder.info().sha256,
         );
-        let passages = KeyedTexts::new(texts);
         let sentences = settings.sentence_vectors;
-        let missing = crate::semantic::passages::missing(&passages, &cache, sentences).len();
+        let passages = KeyedTexts::new(texts, sentences);
+        let missing = crate::semantic::passages::missing(&passages, &cache).len();
         if missing <= settings.embed_during_build_max {
-            match embed_generation(
-                generation, &passages, sentences, encoder, &mut cache, cancel,
-            )? {
+            match embed_generation(generation, &passages, encoder, &mut cache, cancel)? {
                 Some(computed) => {
                     catalog.semantic_model = Some(encoder.info().sha256.clone());
                     catalog.embedded_passages = computed;
@@ -201,20 +199,18 @@ fn write_generation(
 }
 
 /// Embeds the passages (row order) into the generation's `vectors.bin` through the data folder's
-/// cache, and with `sentences` their sentences into its `sentences.bin`. Returns how many
-/// passages were embedded; `None` when cancelled.
+/// cache, and when `passages` want sentence vectors their sentences into its `sentences.bin`.
+/// Returns how many passages were embedded; `None` when cancelled.
 pub(crate) fn embed_generation(
     generation: &Path,
     passages: &KeyedTexts,
-    sentences: bool,
     encoder: &crate::semantic::Encoder,
     cache: &mut EmbeddingCache,
     cancel: &AtomicBool,
 ) -> Result<Option<usize>> {
     let progress = progress_bar(passages.len() as u64, "passages embedded");
-    let embedded = crate::semantic::passages::embed_passages(
-        encoder, passages, sentences, cache, cancel, &progress,
-    )?;
+    let embedded =
+        crate::semantic::passages::embed_passages(encoder, passages, cache, cancel, &progress)?;
     progress.finish_and_clear();
     let Some(embedded) = embedded else {
         return Ok(None);

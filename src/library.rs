@@ -476,6 +476,7 @@ impl Library {
     pub fn status(&self) -> Status {
         let snapshot = self.snapshot();
         let catalog = &snapshot.catalog;
+        let semantic = self.semantic_for(&snapshot);
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO)
@@ -496,10 +497,8 @@ impl Library {
             semantic: SemanticStatus {
                 mode: self.config.semantic.mode,
                 model: self.encoder.as_ref().map(|e| e.info().clone()),
-                embedded: self.semantic_for(&snapshot).is_some(),
-                stored_sentences: self
-                    .semantic_for(&snapshot)
-                    .is_some_and(|semantic| semantic.sentences.is_some()),
+                embedded: semantic.is_some(),
+                stored_sentences: semantic.is_some_and(|semantic| semantic.sentences.is_some()),
             },
         }
     }
@@ -622,16 +621,17 @@ impl Library {
             }
         })?;
         let snapshot = self.snapshot();
-        let passages =
-            crate::semantic::passages::KeyedTexts::new(crate::index::passage_texts(&snapshot)?);
+        let sentences = self.settings.sentence_vectors;
+        let passages = crate::semantic::passages::KeyedTexts::new(
+            crate::index::passage_texts(&snapshot)?,
+            sentences,
+        );
         let sha = &encoder.info().sha256;
         let mut cache = EmbeddingCache::open(&self.settings.data_dir, encoder.dimension(), sha);
         self.reindexing.store(true, Ordering::Relaxed);
-        let sentences = self.settings.sentence_vectors;
         let embedded = crate::build::embed_generation(
             &snapshot.dir,
             &passages,
-            sentences,
             encoder,
             &mut cache,
             &self.cancel,

@@ -29,17 +29,20 @@ pub struct Embedded {
 }
 
 /// A generation's passage texts in row order, with their cache keys hashed once (a million
-/// passages is 400 MB of text to hash).
+/// passages is 400 MB of text to hash) and, when sentence vectors are wanted, where each
+/// passage's sentences end (what re-reading cuts them at), found once.
 pub struct KeyedTexts {
     texts: Vec<String>,
     keys: Vec<u64>,
+    ends: Option<Vec<Vec<usize>>>,
 }
 
 impl KeyedTexts {
-    /// Hashes every text.
-    pub fn new(texts: Vec<String>) -> KeyedTexts {
+    /// Hashes every text, and with `sentences` finds its sentences.
+    pub fn new(texts: Vec<String>, sentences: bool) -> KeyedTexts {
         let keys = texts.iter().map(|t| passage_key(t)).collect();
-        KeyedTexts { texts, keys }
+        let ends = sentences.then(|| texts.iter().map(|t| sentence_ends(t)).collect());
+        KeyedTexts { texts, keys, ends }
     }
 
     /// Number of passages.
@@ -51,31 +54,16 @@ impl KeyedTexts {
     pub fn is_empty(&self) -> bool {
         self.texts.is_empty()
     }
-
-    /// Where each passage's sentences end (what re-reading cuts them at), when sentence vectors
-    /// are wanted.
-    fn sentence_ends(&self, wanted: bool) -> Option<Vec<Vec<usize>>> {
-        wanted.then(|| self.texts.iter().map(|t| sentence_ends(t)).collect())
-    }
 }
 
 /// Indices of the passages whose vectors the cache lacks (one per distinct text): the passage's
-/// own, or with `sentences` one of its sentences'.
-pub fn missing(passages: &KeyedTexts, cache: &EmbeddingCache, sentences: bool) -> Vec<usize> {
-    let ends = passages.sentence_ends(sentences);
-    missing_with(passages, cache, ends.as_deref())
-}
-
-fn missing_with(
-    passages: &KeyedTexts,
-    cache: &EmbeddingCache,
-    ends: Option<&[Vec<usize>]>,
-) -> Vec<usize> {
+/// own, or when sentence vectors are wanted one of its sentences'.
+pub fn missing(passages: &KeyedTexts, cache: &EmbeddingCache) -> Vec<usize> {
     let mut seen = HashSet::new();
     (0..passages.len())
         .filter(|&i| {
             let key = passages.keys[i];
-            let lacks_sentence = ends.is_some_and(|ends| {
+            let lacks_sentence = passages.ends.as_ref().is_some_and(|ends| {
                 (0..ends[i].len()).any(|j| cache.get(sentence_key(key, j)).is_none())
             });
             (cache.get(key).is_none() || lacks_sentence) && seen.insert(key)
@@ -83,26 +71,25 @@ fn missing_with(
         .collect()
 }
 
-/// Embeds the passages (row order) through `cache`, and with `sentences` their sentences from
-/// the same forward passes; `None` when cancelled (what was embedded stays in the cache).
+/// Embeds the passages (row order) through `cache`, and when sentence vectors are wanted their
+/// sentences from the same forward passes; `None` when cancelled (what was embedded stays in the
+/// cache).
 pub fn embed_passages(
     encoder: &Encoder,
     passages: &KeyedTexts,
-    sentences: bool,
     cache: &mut EmbeddingCache,
     cancel: &AtomicBool,
     progress: &indicatif::ProgressBar,
 ) -> ModelResult<Option<Embedded>> {
-    let ends = passages.sentence_ends(sentences);
-    let missing = missing_with(passages, cache, ends.as_deref());
-    let (texts, keys) = (&passages.texts, &passages.keys);
+    let missing = missing(passages, cache);
+    let (texts, keys, ends) = (&passages.texts, &passages.keys, &passages.ends);
     progress.set_length(missing.len() as u64);
     for chunk in missing.chunks(CHUNK) {
         if cancel.load(Ordering::Relaxed) {
             return Ok(None);
         }
         let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_str()).collect();
-        let keyed: Vec<(u64, Vec<f32>)> = match &ends {
+        let keyed: Vec<(u64, Vec<f32>)> = match ends {
             None => {
                 let vectors = encoder.embed(&batch, Prefix::Passage)?;
                 chunk.iter().map(|&i| keys[i]).zip(vectors).collect()
@@ -138,10 +125,10 @@ pub fn embed_passages(
     for key in keys {
         push_cached(&mut vectors, cache, *key, dimension);
     }
-    let sentences = ends.map(|ends| {
+    let sentences = ends.as_ref().map(|ends| {
         let mut rows = PassageVectors::new(dimension, sha);
         let mut seen = HashSet::new();
-        for (key, ends) in keys.iter().zip(&ends) {
+        for (key, ends) in keys.iter().zip(ends) {
             if !seen.insert(*key) {
                 continue;
             }
