@@ -14,6 +14,7 @@ mod corpus_faults;
 mod corpus_hardening;
 mod data_safety;
 mod dev_sets;
+mod discord_spec;
 mod eval_floors;
 mod fake_discord_selftest;
 mod fetch;
