@@ -10,8 +10,9 @@ use fake_discord::RecordedRequest;
 use serde_json::{json, Value};
 
 use crate::support::discord_spec::DiscordSpec;
-use crate::support::harness::{button_ids, Harness};
-use fake_discord::TEST_USER_ID;
+use crate::support::fixtures::TempCorpus;
+use crate::support::harness::{button_ids, text_of, Harness};
+use fake_discord::{DEFAULT_MEMBER_PERMISSIONS, PERM_MANAGE_GUILD, TEST_USER_ID};
 
 #[test]
 #[ignore = "needs ../shared/discord-api-spec/openapi.json: run with --ignored"]
@@ -49,17 +50,19 @@ fn the_check_refuses_what_discord_would() {
     );
 }
 
-/// Commands registered, `/ask` (preview, next page, posted publicly with its audit line, public
-/// at once, abstention), autocomplete, `/source` (card with the article attached, one
-/// paragraph, a refusal), `/sources` and `/status`: every request the bot made matches a
-/// documented route and its body the route's schema.
+/// Every command of the bot: commands registered, `/ask` (preview, next page, posted publicly
+/// with its audit line, public at once, abstention), autocomplete, Find sources, `/source` (card
+/// with the article attached, one paragraph, a refusal), `/sources`, `/status`, and the
+/// moderators' `/reindex` (refused, then run), `/add` (an attached note) and `/remove`: every
+/// request the bot made matches a documented route and its body the route's schema.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs ../shared/discord-api-spec/openapi.json: run with --ignored"]
 async fn every_request_the_bot_sends_is_as_discord_describes_it() {
     let spec = DiscordSpec::load();
     let audit_channel = 1_180_000_000_000_000_077;
-    let h =
-        Harness::start_with(|config| config.discord.audit_channel_id = Some(audit_channel)).await;
+    // A copy of the corpus: `/add` and `/remove` change it.
+    let corpus = TempCorpus::new();
+    let h = Harness::start_fetching_from_loopback(corpus.corpus(), Some(audit_channel)).await;
     let d = &h.discord;
 
     let (id, token, payload) = d
@@ -123,6 +126,59 @@ async fn every_request_the_bot_sends_is_as_discord_describes_it() {
             h.deferred_result(&token).await;
         }
     }
+
+    let (id, _, payload) = d.message_context(
+        "Find sources",
+        "Microsoft aurait transmis des e-mails aux autorités britanniques",
+        TEST_USER_ID,
+        "fr",
+        DEFAULT_MEMBER_PERMISSIONS,
+    );
+    h.interact(payload, id).await;
+
+    // The moderators' commands: each is deferred, then answered.
+    let moderator = DEFAULT_MEMBER_PERMISSIONS | PERM_MANAGE_GUILD;
+    let (id, _, payload) = d.slash_command(
+        "reindex",
+        json!([]),
+        TEST_USER_ID,
+        "en-US",
+        DEFAULT_MEMBER_PERMISSIONS & !PERM_MANAGE_GUILD,
+    );
+    h.interact(payload, id).await;
+    let (id, token, payload) =
+        d.slash_command("reindex", json!([]), TEST_USER_ID, "en-US", moderator);
+    h.interact(payload, id).await;
+    h.deferred_result(&token).await;
+    let note = "---\ntitle: Conseil du 3 mai\n---\n\nLe conseil municipal a adopté le plan vélo.\n";
+    let attachment = d.attachment("conseil.md", note.as_bytes());
+    let (id, token, payload) = d.slash_command_with_attachment(
+        "add",
+        json!([]),
+        "file",
+        attachment,
+        TEST_USER_ID,
+        "en-US",
+        moderator,
+    );
+    h.interact(payload, id).await;
+    let added = text_of(&h.deferred_result(&token).await.body);
+    assert!(added.contains("Conseil du 3 mai"), "{added}");
+    let added_file = std::fs::read_dir(corpus.corpus())
+        .expect("the corpus folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with("conseil"))
+        .expect("the note was saved");
+    let (id, token, payload) = d.slash_command(
+        "remove",
+        json!([{"name": "file", "type": 3, "value": added_file}]),
+        TEST_USER_ID,
+        "en-US",
+        moderator,
+    );
+    h.interact(payload, id).await;
+    h.deferred_result(&token).await;
 
     let requests: Vec<RecordedRequest> = d.requests();
     let with_body = requests.iter().filter(|r| !r.body.is_null()).count();
