@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// "1 paragraph", "2 paragraphs" (and "0 paragraphs").
+fn paragraphs(count: usize) -> String {
+    if count == 1 {
+        "1 paragraph".to_string()
+    } else {
+        format!("{count} paragraphs")
+    }
+}
+
 /// English Discord texts.
 pub(super) static MESSAGES: Messages = Messages {
     commands: CommandTexts {
@@ -131,7 +140,7 @@ pub(super) static MESSAGES: Messages = Messages {
         unknown: |name| format!("`{name}` is not an article of the corpus."),
         did_you_mean: "Did you mean:",
         unknown_paragraph: |file, requested, count| {
-            format!("{file} has {count} paragraphs; there is no paragraph {requested}")
+            format!("{file} has {}; there is no paragraph {requested}", paragraphs(count))
         },
     },
     sources: SourcesText {
@@ -177,7 +186,7 @@ pub(super) static MESSAGES: Messages = Messages {
         interrupted: "Reindex interrupted; the previous index stays in use.",
         removed: |file, articles| format!("Moved `{file}` to the trash; the index now has {articles} articles. The host can bring it back with `coverage-bot restore {file}`."),
         remove_failed: |reason| format!("Nothing was moved: {reason}"),
-        added: |file, paragraphs| format!("Added `{file}` ({paragraphs} paragraphs) and indexed it."),
+        added: |file, count| format!("Added `{file}` ({}) and indexed it.", paragraphs(count)),
         already_there: |file| format!("The corpus already has this article: `{file}`."),
         add_failed: |reason| format!("Nothing was added: {reason}"),
         add_one_of: "Give either `url:` or `file:`, one of the two.",
@@ -210,7 +219,7 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
     not_covered: "No passage in the corpus answers this question.",
     out_of_scope: "No article matches this filter (an article without a date never matches a date filter).",
     scope: |kept, total| format!("(filter: searched {kept} of {total} articles)"),
-    added: |file, paragraphs| format!("added {file} ({paragraphs} paragraphs) and reindexed"),
+    added: |file, count| format!("added {file} ({}) and reindexed", paragraphs(count)),
     already_there: |file| format!("already in the corpus: {file}"),
     removed: |file| format!("moved {file} to the trash (in the data folder) and reindexed; `coverage-bot restore {file}` brings it back"),
     restored: |file| format!("restored {file} and reindexed"),

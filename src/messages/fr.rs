@@ -3,6 +3,15 @@
 
 use super::*;
 
+/// « 1 paragraphe », « 2 paragraphes » (French keeps 0 singular: « 0 paragraphe »).
+fn paragraphes(count: usize) -> String {
+    if count <= 1 {
+        format!("{count} paragraphe")
+    } else {
+        format!("{count} paragraphes")
+    }
+}
+
 /// French Discord texts.
 pub(super) static MESSAGES: Messages = Messages {
     commands: CommandTexts {
@@ -130,7 +139,7 @@ pub(super) static MESSAGES: Messages = Messages {
         unknown: |name| format!("`{name}` n'est pas un article du corpus."),
         did_you_mean: "Vouliez-vous dire :",
         unknown_paragraph: |file, requested, count| {
-            format!("{file} a {count} paragraphes ; il n'y a pas de paragraphe {requested}")
+            format!("{file} a {} ; il n'y a pas de paragraphe {requested}", paragraphes(count))
         },
     },
     sources: SourcesText {
@@ -176,7 +185,7 @@ pub(super) static MESSAGES: Messages = Messages {
         interrupted: "Réindexation interrompue ; l'index précédent reste en service.",
         removed: |file, articles| format!("`{file}` est à la corbeille ; l'index compte maintenant {articles} articles. L'hôte peut le restaurer avec `coverage-bot restore {file}`."),
         remove_failed: |reason| format!("Rien n'a été déplacé : {reason}"),
-        added: |file, paragraphs| format!("`{file}` ajouté ({paragraphs} paragraphes) et indexé."),
+        added: |file, count| format!("`{file}` ajouté ({}) et indexé.", paragraphes(count)),
         already_there: |file| format!("Le corpus a déjà cet article : `{file}`."),
         add_failed: |reason| format!("Rien n'a été ajouté : {reason}"),
         add_one_of: "Donnez soit `url:`, soit `fichier:`, l'un des deux.",

@@ -453,6 +453,19 @@ mod tests {
     }
 
     #[test]
+    fn paragraph_counts_agree_in_number() {
+        let en = Locale::En.messages();
+        let fr = Locale::Fr.messages();
+        assert!((en.reindex.added)("a.md", 1).contains("(1 paragraph)"));
+        assert!((en.reindex.added)("a.md", 2).contains("(2 paragraphs)"));
+        assert!((fr.reindex.added)("a.md", 1).contains("(1 paragraphe)"));
+        assert!((fr.reindex.added)("a.md", 3).contains("(3 paragraphes)"));
+        assert!((en.source.unknown_paragraph)("a.md", 4, 1).contains("has 1 paragraph;"));
+        assert!((fr.source.unknown_paragraph)("a.md", 4, 2).contains("a 2 paragraphes ;"));
+        assert!((terminal().added)("a.md", 1).contains("(1 paragraph)"));
+    }
+
+    #[test]
     fn ages_use_the_largest_readable_unit() {
         assert_eq!(short_age(5), "5 s");
         assert_eq!(short_age(600), "10 min");

@@ -250,7 +250,7 @@ async fn add_through_discord_takes_attached_files_and_refuses_the_wrong_ones() {
     h.interact(payload, id).await;
     let text = result_of(token).await;
     assert!(
-        text.contains("Added") && text.contains("(1 paragraphs)"),
+        text.contains("Added") && text.contains("(1 paragraph)"),
         "{text}"
     );
     assert!(text.contains("Conseil du 3 mai"), "the card: {text}");
