@@ -2,13 +2,19 @@
 
 use super::*;
 
-/// "1 paragraph", "2 paragraphs" (and "0 paragraphs").
+/// `count` with the noun in agreement: "1 article", "0 articles", "2 articles".
+fn count_of(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// "1 paragraph", "2 paragraphs".
 fn paragraphs(count: usize) -> String {
-    if count == 1 {
-        "1 paragraph".to_string()
-    } else {
-        format!("{count} paragraphs")
-    }
+    count_of(count, "paragraph", "paragraphs")
+}
+
+/// "1 article", "2 articles".
+fn articles(count: usize) -> String {
+    count_of(count, "article", "articles")
 }
 
 /// English Discord texts.
@@ -116,7 +122,7 @@ pub(super) static MESSAGES: Messages = Messages {
         post_publicly: "Post publicly",
         posted: "Posted",
         more_results: "More results",
-        scope: |kept, total| format!("Filter: searched {kept} of {total} articles."),
+        scope: |kept, total| format!("Filter: searched {kept} of {}.", articles(total)),
     },
     abstention: AbstentionText {
         no_terms: "Your question has no searchable words. Try a few keywords, e.g. `Azure Israël surveillance`.",
@@ -180,11 +186,15 @@ pub(super) static MESSAGES: Messages = Messages {
         skipped: "Skipped files",
     },
     reindex: ReindexText {
-        rebuilt: |articles, passages, millis| {
-            format!("Index rebuilt: {articles} articles, {passages} passages in {millis} ms.")
+        rebuilt: |count, passages, millis| {
+            format!(
+                "Index rebuilt: {}, {} in {millis} ms.",
+                articles(count),
+                count_of(passages, "passage", "passages")
+            )
         },
         interrupted: "Reindex interrupted; the previous index stays in use.",
-        removed: |file, articles| format!("Moved `{file}` to the trash; the index now has {articles} articles. The host can bring it back with `coverage-bot restore {file}`."),
+        removed: |file, count| format!("Moved `{file}` to the trash; the index now has {}. The host can bring it back with `coverage-bot restore {file}`.", articles(count)),
         remove_failed: |reason| format!("Nothing was moved: {reason}"),
         added: |file, count| format!("Added `{file}` ({}) and indexed it.", paragraphs(count)),
         already_there: |file| format!("The corpus already has this article: `{file}`."),
@@ -218,7 +228,7 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
     no_terms: "Your question has no searchable words.",
     not_covered: "No passage in the corpus answers this question.",
     out_of_scope: "No article matches this filter (an article without a date never matches a date filter).",
-    scope: |kept, total| format!("(filter: searched {kept} of {total} articles)"),
+    scope: |kept, total| format!("(filter: searched {kept} of {})", articles(total)),
     added: |file, count| format!("added {file} ({}) and reindexed", paragraphs(count)),
     already_there: |file| format!("already in the corpus: {file}"),
     removed: |file| format!("moved {file} to the trash (in the data folder) and reindexed; `coverage-bot restore {file}` brings it back"),

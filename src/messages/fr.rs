@@ -3,13 +3,20 @@
 
 use super::*;
 
-/// « 1 paragraphe », « 2 paragraphes » (French keeps 0 singular: « 0 paragraphe »).
+/// `count` avec le nom accordé : « 0 article », « 1 article », « 2 articles » (en français, 0 et
+/// 1 sont au singulier).
+fn compte(count: usize, singulier: &str, pluriel: &str) -> String {
+    format!("{count} {}", if count <= 1 { singulier } else { pluriel })
+}
+
+/// « 1 paragraphe », « 2 paragraphes ».
 fn paragraphes(count: usize) -> String {
-    if count <= 1 {
-        format!("{count} paragraphe")
-    } else {
-        format!("{count} paragraphes")
-    }
+    compte(count, "paragraphe", "paragraphes")
+}
+
+/// « 1 article », « 2 articles ».
+fn articles(count: usize) -> String {
+    compte(count, "article", "articles")
 }
 
 /// French Discord texts.
@@ -115,7 +122,10 @@ pub(super) static MESSAGES: Messages = Messages {
         post_publicly: "Publier",
         posted: "Publié",
         more_results: "Plus de résultats",
-        scope: |kept, total| format!("Filtre : {kept} articles cherchés sur {total}."),
+        scope: |kept, total| format!(
+            "Filtre : {} sur {total}.",
+            compte(kept, "article cherché", "articles cherchés")
+        ),
     },
     abstention: AbstentionText {
         no_terms: "Votre question ne contient aucun mot cherchable. Essayez quelques mots-clés, p. ex. `Azure Israël surveillance`.",
@@ -179,11 +189,15 @@ pub(super) static MESSAGES: Messages = Messages {
         skipped: "Fichiers ignorés",
     },
     reindex: ReindexText {
-        rebuilt: |articles, passages, millis| {
-            format!("Index reconstruit : {articles} articles, {passages} passages en {millis} ms.")
+        rebuilt: |count, passages, millis| {
+            format!(
+                "Index reconstruit : {}, {} en {millis} ms.",
+                articles(count),
+                compte(passages, "passage", "passages")
+            )
         },
         interrupted: "Réindexation interrompue ; l'index précédent reste en service.",
-        removed: |file, articles| format!("`{file}` est à la corbeille ; l'index compte maintenant {articles} articles. L'hôte peut le restaurer avec `coverage-bot restore {file}`."),
+        removed: |file, count| format!("`{file}` est à la corbeille ; l'index compte maintenant {}. L'hôte peut le restaurer avec `coverage-bot restore {file}`.", articles(count)),
         remove_failed: |reason| format!("Rien n'a été déplacé : {reason}"),
         added: |file, count| format!("`{file}` ajouté ({}) et indexé.", paragraphes(count)),
         already_there: |file| format!("Le corpus a déjà cet article : `{file}`."),

@@ -453,7 +453,7 @@ mod tests {
     }
 
     #[test]
-    fn paragraph_counts_agree_in_number() {
+    fn counts_agree_in_number() {
         let en = Locale::En.messages();
         let fr = Locale::Fr.messages();
         assert!((en.reindex.added)("a.md", 1).contains("(1 paragraph)"));
@@ -463,6 +463,17 @@ mod tests {
         assert!((en.source.unknown_paragraph)("a.md", 4, 1).contains("has 1 paragraph;"));
         assert!((fr.source.unknown_paragraph)("a.md", 4, 2).contains("a 2 paragraphes ;"));
         assert!((terminal().added)("a.md", 1).contains("(1 paragraph)"));
+        assert_eq!(
+            (en.reindex.rebuilt)(1, 1, 5),
+            "Index rebuilt: 1 article, 1 passage in 5 ms."
+        );
+        assert_eq!(
+            (fr.reindex.rebuilt)(2, 0, 5),
+            "Index reconstruit : 2 articles, 0 passage en 5 ms."
+        );
+        assert!((en.reindex.removed)("a.md", 1).contains("now has 1 article."));
+        assert!((fr.answer.scope)(1, 5).contains("1 article cherché sur 5"));
+        assert!((en.answer.scope)(1, 1).contains("searched 1 of 1 article."));
     }
 
     #[test]
