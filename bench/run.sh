@@ -102,6 +102,22 @@ for size in $SIZES; do
     echo "== query $size, stored sentence vectors"
     $BENCH --config "$OUT/sentences.toml" --corpus "$corpus" --data "$data" query --label "$size" \
       --rounds "$ROUNDS" --out "$RESULTS/sentences-$size.json" >/dev/null
+    # And stored compactly (the vectors are recomputed in the compact form).
+    printf '[semantic]\nsentence_vectors = "compact"\n' > "$OUT/compact.toml"
+    if [ "$size" = seed ]; then
+      "$TARGET/release/coverage-bot" --config "$OUT/compact.toml" --corpus "$corpus" --data "$data" index >/dev/null
+    else
+      $BENCH --config "$OUT/compact.toml" --corpus "$corpus" --data "$data" synthetic-vectors >/dev/null
+    fi
+    echo "== query $size, compact vectors"
+    $BENCH --config "$OUT/compact.toml" --corpus "$corpus" --data "$data" query --label "$size" \
+      --rounds "$ROUNDS" --out "$RESULTS/compact-$size.json" >/dev/null
+    # Back to the default for the steps that follow.
+    if [ "$size" = seed ]; then
+      "$TARGET/release/coverage-bot" --corpus "$corpus" --data "$data" index >/dev/null
+    else
+      $BENCH --corpus "$corpus" --data "$data" synthetic-vectors >/dev/null
+    fi
   fi
 
   echo "== cold ask $size"

@@ -25,6 +25,7 @@ use crate::passage::{split_passages, Passage};
 use crate::semantic::cache::EmbeddingCache;
 use crate::semantic::passages::KeyedTexts;
 use crate::semantic::sentences::SENTENCES_FILE;
+use crate::semantic::vectors::Storage;
 use crate::semantic::vectors::VECTORS_FILE;
 
 /// What a build reads and how, taken from the config once.
@@ -45,8 +46,10 @@ pub struct BuildSettings {
     /// Most passages embedded during a build (`semantic.embed_during_build_max`).
     pub embed_during_build_max: usize,
     /// Whether sentence vectors are stored with the passage vectors
-    /// (`semantic.sentence_vectors = "index"`).
+    /// (`semantic.sentence_vectors = "index"` or `"compact"`).
     pub sentence_vectors: bool,
+    /// How the vectors are stored.
+    pub storage: Storage,
 }
 
 impl BuildSettings {
@@ -60,8 +63,8 @@ impl BuildSettings {
             writer_memory_mb: config.index.writer_memory_mb,
             boilerplate_patterns: config.boilerplate.all_patterns(),
             embed_during_build_max: config.semantic.embed_during_build_max,
-            sentence_vectors: config.semantic.sentence_vectors
-                == crate::config::SentenceVectors::Index,
+            sentence_vectors: config.semantic.sentence_vectors.stored(),
+            storage: config.semantic.sentence_vectors.storage(),
         }
     }
 }
@@ -171,11 +174,8 @@ fn write_generation(
     writer.wait_merging_threads()?;
     let mut catalog = collected.into_catalog(entries.len(), listing_skipped, settings, tools);
     if let Some(encoder) = tools.encoder {
-        let mut cache = EmbeddingCache::open(
-            &settings.data_dir,
-            encoder.dimension(),
-            &encoder.info().sha256,
-        );
+        let live = crate::generation::current(&settings.data_dir);
+        let mut cache = open_cache(settings, live.as_deref(), encoder)?;
         let sentences = settings.sentence_vectors;
         let passages = KeyedTexts::new(texts, sentences);
         let missing = crate::semantic::passages::missing(&passages, &cache).len();
@@ -189,6 +189,9 @@ fn write_generation(
                 None => return Ok(None),
             }
         } else {
+            // The generation in use goes once this one is published: what this one can reuse
+            // of its vectors moves to the cache first.
+            cache.persist_adopted(&passages.all_keys())?;
             tracing::info!(
                 missing,
                 "passage embeddings will be computed after the index is in use"
@@ -220,8 +223,35 @@ pub(crate) fn embed_generation(
     }
     // Written last: its presence is what says the generation's embeddings are complete.
     embedded.vectors.write(&generation.join(VECTORS_FILE))?;
-    cache.compact(&embedded.keys)?;
+    // The generation now holds every vector it needs: it is the only copy kept.
+    cache.retire()?;
     Ok(Some(embedded.computed))
+}
+
+/// The data folder's embedding cache for this encoder and the configured storage, with the
+/// vectors of `generation` (the one in use, when it has them) taken in so that a rebuild reuses
+/// them.
+pub(crate) fn open_cache(
+    settings: &BuildSettings,
+    generation: Option<&Path>,
+    encoder: &crate::semantic::Encoder,
+) -> Result<EmbeddingCache> {
+    // int8 rows are uncentred: their rounding is already far below what answers notice.
+    let centre = match settings.storage {
+        Storage::Int8 => vec![0.0; encoder.dimension()],
+        Storage::Compact => encoder.centre()?.to_vec(),
+    };
+    let mut cache = EmbeddingCache::open(
+        &settings.data_dir,
+        encoder.dimension(),
+        &encoder.info().sha256,
+        settings.storage,
+        &centre,
+    );
+    if let Some(generation) = generation {
+        cache.adopt_generation(generation);
+    }
+    Ok(cache)
 }
 
 /// The tantivy document of one passage.

@@ -85,6 +85,25 @@ pub enum SentenceVectors {
     /// the generation: about 400 bytes more on disk per sentence, no forward pass but the
     /// question's when answering.
     Index,
+    /// As `index`, but passages and sentences stored compactly
+    /// ([`crate::semantic::vectors::Storage::Compact`]): about 250 bytes a passage and 60 a
+    /// sentence, at a small cost in answers (see the README).
+    Compact,
+}
+
+impl SentenceVectors {
+    /// Whether sentence vectors are stored with the index.
+    pub fn stored(self) -> bool {
+        self != SentenceVectors::Query
+    }
+
+    /// How the vectors are stored.
+    pub fn storage(self) -> crate::semantic::vectors::Storage {
+        match self {
+            SentenceVectors::Compact => crate::semantic::vectors::Storage::Compact,
+            _ => crate::semantic::vectors::Storage::Int8,
+        }
+    }
 }
 
 /// Semantic answers.
@@ -99,7 +118,8 @@ pub struct SemanticConfig {
     /// cores); when more need embedding, the index is used lexically at once and the embeddings
     /// are computed in the background (`serve`) or by `coverage-bot index`.
     pub embed_during_build_max: usize,
-    /// `query` or `index`: when the sentences of re-read passages get their vectors.
+    /// `query`, `index` or `compact`: when the sentences of re-read passages get their vectors,
+    /// and how vectors are stored.
     pub sentence_vectors: SentenceVectors,
 }
 

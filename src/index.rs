@@ -25,6 +25,7 @@ use crate::error::{CoreError, Result};
 use crate::generation::{CATALOG_FILE, CURRENT_FILE};
 use crate::semantic::sentences::{SentenceVectors, SENTENCES_FILE};
 use crate::semantic::vectors::{PassageVectors, VECTORS_FILE};
+use crate::semantic::ModelError;
 use crate::text::{short_hash, short_hash_bytes};
 
 /// Version of the schema and catalog format.
@@ -265,25 +266,31 @@ pub fn open_generation(generation: &Path, analyzers: &Analyzers) -> Result<Snaps
     };
     let (_, fields) = schema();
     probe(&reader, fields, &catalog).map_err(|reason| damaged(generation, reason))?;
+    // Vectors an earlier version wrote are left out: answers are lexical (or re-read at
+    // question time) until the embedding pass computes them again, as after a model change.
+    let earlier = |e: &ModelError| matches!(e, ModelError::EarlierVersion(_));
     let vectors = match &catalog.semantic_model {
         None => None,
-        Some(_) => {
-            let vectors = PassageVectors::read(&generation.join(VECTORS_FILE))
-                .map_err(|e| damaged(generation, crate::error::chain(&e)))?;
-            if vectors.len() != catalog.passages {
+        Some(_) => match PassageVectors::read(&generation.join(VECTORS_FILE)) {
+            Err(e) if earlier(&e) => None,
+            Err(e) => return Err(damaged(generation, crate::error::chain(&e))),
+            Ok(vectors) if vectors.len() != catalog.passages => {
                 return Err(damaged(
                     generation,
                     "its embeddings do not match its passages",
-                ));
+                ))
             }
-            Some(vectors)
-        }
+            Ok(vectors) => Some(vectors),
+        },
     };
     let sentences = match (&vectors, catalog.sentence_vectors) {
-        (Some(_), true) => Some(
-            SentenceVectors::read(&generation.join(SENTENCES_FILE))
-                .map_err(|e| damaged(generation, crate::error::chain(&e)))?,
-        ),
+        (Some(vectors), true) => {
+            match SentenceVectors::read(&generation.join(SENTENCES_FILE), vectors) {
+                Err(e) if earlier(&e) => None,
+                Err(e) => return Err(damaged(generation, crate::error::chain(&e))),
+                Ok(sentences) => Some(sentences),
+            }
+        }
         _ => None,
     };
     let by_file = catalog

@@ -23,7 +23,6 @@ use crate::filter::{Filter, OutletCount};
 use crate::index::{activate_generation, fingerprint, open_generation, Snapshot};
 use crate::lock::{LockError, WriterLock};
 use crate::search::{Abstention, Answer, SearchResult};
-use crate::semantic::cache::EmbeddingCache;
 use crate::semantic::Encoder;
 use crate::source::SourceView;
 use crate::trash::TrashError;
@@ -136,6 +135,8 @@ pub struct SemanticStatus {
     /// Whether answers use sentence vectors stored with the index (`sentence_vectors =
     /// "index"`, once computed) instead of re-reading at question time.
     pub stored_sentences: bool,
+    /// Whether the vectors in use are stored compactly (`sentence_vectors = "compact"`).
+    pub compact: bool,
 }
 
 impl SemanticStatus {
@@ -499,6 +500,9 @@ impl Library {
                 model: self.encoder.as_ref().map(|e| e.info().clone()),
                 embedded: semantic.is_some(),
                 stored_sentences: semantic.is_some_and(|semantic| semantic.sentences.is_some()),
+                compact: semantic.is_some_and(|semantic| {
+                    semantic.vectors.storage() == crate::semantic::vectors::Storage::Compact
+                }),
             },
         }
     }
@@ -591,14 +595,23 @@ impl Library {
 
     /// Whether the encoder is loaded but the index in use lacks its passage embeddings (a large
     /// corpus just indexed, or a new model): answers are lexical until
-    /// [`Library::embed_pending`] completes. With `sentence_vectors = "index"`, also when it
-    /// lacks its sentence vectors (answers are semantic meanwhile, re-reading at question time).
+    /// [`Library::embed_pending`] completes. With sentence vectors stored at index time, also
+    /// when it lacks them (answers are semantic meanwhile, re-reading at question time); and
+    /// when its vectors are stored otherwise than configured (they answer meanwhile).
     pub fn embeddings_pending(&self) -> bool {
         let snapshot = self.snapshot();
         self.encoder.is_some()
             && self.semantic_for(&snapshot).is_none_or(|semantic| {
-                self.settings.sentence_vectors && semantic.sentences.is_none()
+                (self.settings.sentence_vectors && semantic.sentences.is_none())
+                    || semantic.vectors.storage() != self.settings.storage
             })
+    }
+
+    /// Whether the vectors in use are stored otherwise than configured (they answer until
+    /// [`Library::embed_pending`] recomputes them).
+    pub fn storage_differs(&self) -> bool {
+        self.semantic_for(&self.snapshot())
+            .is_some_and(|semantic| semantic.vectors.storage() != self.settings.storage)
     }
 
     /// Computes the missing passage embeddings of the index in use, then switches to them
@@ -627,7 +640,7 @@ impl Library {
             sentences,
         );
         let sha = &encoder.info().sha256;
-        let mut cache = EmbeddingCache::open(&self.settings.data_dir, encoder.dimension(), sha);
+        let mut cache = crate::build::open_cache(&self.settings, Some(&snapshot.dir), encoder)?;
         self.reindexing.store(true, Ordering::Relaxed);
         let embedded = crate::build::embed_generation(
             &snapshot.dir,

@@ -627,7 +627,9 @@ fn index(
 
 /// What answers lack while embeddings are pending: all semantics, or only stored sentences.
 fn pending_line(library: &Library) -> &'static str {
-    if library.semantic_active() {
+    if library.storage_differs() {
+        text().storage_pending
+    } else if library.semantic_active() {
         text().sentences_pending
     } else {
         text().semantic_pending

@@ -172,7 +172,11 @@ pub(super) static MESSAGES: Messages = Messages {
                 "on ({:?}), model sha256 {}, sentences {}",
                 s.mode,
                 model.sha256.get(..16).unwrap_or(&model.sha256),
-                if s.stored_sentences { "stored with the index" } else { "read at question time" }
+                match (s.stored_sentences, s.compact) {
+                    (true, true) => "stored with the index, compact",
+                    (true, false) => "stored with the index",
+                    _ => "read at question time",
+                }
             )
             .to_lowercase(),
             Some(model) => format!("model sha256 {} loaded; computing the passage embeddings (lexical answers until done)", model.sha256.get(..16).unwrap_or(&model.sha256)),
@@ -268,6 +272,7 @@ pub(super) static TERMINAL: TerminalText = TerminalText {
     semantic_hint: "(lexical answers: `cargo run --release -- model install` enables semantic answers, for paraphrases and other languages)",
     semantic_pending: "(lexical answers: the passage embeddings are not computed yet; `coverage-bot index` computes them)",
     sentences_pending: "(sentences re-read at question time: their vectors are not stored yet; `coverage-bot index` computes them)",
+    storage_pending: "(the index's vectors are stored otherwise than `sentence_vectors` says: they answer until `coverage-bot index` recomputes them)",
     model_installed: |path, sha256| {
         format!("semantic model installed: {path} (sha256 {sha256}); semantic answers are on")
     },

@@ -175,7 +175,11 @@ pub(super) static MESSAGES: Messages = Messages {
                 "actives ({:?}), modèle sha256 {}, phrases {}",
                 s.mode,
                 model.sha256.get(..16).unwrap_or(&model.sha256),
-                if s.stored_sentences { "stockées avec l'index" } else { "relues à la question" }
+                match (s.stored_sentences, s.compact) {
+                    (true, true) => "stockées avec l'index, en compact",
+                    (true, false) => "stockées avec l'index",
+                    _ => "relues à la question",
+                }
             )
             .to_lowercase(),
             Some(model) => format!("modèle sha256 {} chargé ; calcul des vecteurs des passages en cours (réponses lexicales d'ici là)", model.sha256.get(..16).unwrap_or(&model.sha256)),

@@ -404,8 +404,10 @@ pub struct TerminalText {
     pub semantic_hint: &'static str,
     /// CLI `ask`: the model is loaded but the index lacks its embeddings.
     pub semantic_pending: &'static str,
-    /// CLI `ask`: `sentence_vectors = "index"` but the index lacks them.
+    /// CLI `ask`: sentence vectors are to be stored but the index lacks them.
     pub sentences_pending: &'static str,
+    /// CLI `ask`: the index's vectors are stored otherwise than `sentence_vectors` says.
+    pub storage_pending: &'static str,
     /// CLI `model install`: where the model went, and its hash.
     pub model_installed: fn(path: &str, sha256: &str) -> String,
 }

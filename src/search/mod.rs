@@ -762,7 +762,7 @@ pub fn search(
                 dense_margin = Some(ranking.margin);
                 reader = Some(SentenceReader {
                     encoder: semantic.encoder,
-                    stored: semantic.sentences,
+                    stored: semantic.sentences.map(|s| (semantic.vectors, s)),
                     question: vector,
                     units_per_cosine: ranking.units_per_cosine,
                 });

@@ -7,7 +7,7 @@
 use super::{score_key, Candidate};
 use crate::quote::{has_choice, sentence_ends};
 use crate::semantic::sentences::SentenceVectors;
-use crate::semantic::vectors::{passage_key, QueryVector};
+use crate::semantic::vectors::{passage_key, PassageVectors, QueryVector};
 use crate::semantic::{Encoder, Prefix};
 
 /// How many of the first candidates are re-read: the answer of a quote@1 miss sat in the second
@@ -56,9 +56,9 @@ pub(crate) const MAX_SENTENCE_SHIFT: f32 = 1.0;
 pub(super) struct SentenceReader<'a> {
     /// Embeds the passages' sentences.
     pub encoder: &'a Encoder,
-    /// The sentences' vectors computed at index time, if any: when they hold every place's
-    /// sentences, no forward pass is run.
-    pub stored: Option<&'a SentenceVectors>,
+    /// The sentences' vectors computed at index time, if any, with the passages' they are
+    /// stored against: when they hold every place's sentences, no forward pass is run.
+    pub stored: Option<(&'a PassageVectors, &'a SentenceVectors)>,
     /// The question's normalised vector.
     pub question: Vec<f32>,
     /// [`crate::fusion::fused_units_per_cosine`] for this question.
@@ -113,8 +113,9 @@ impl SentenceReader<'_> {
             .iter()
             .map(|&i| candidates[i].text.as_str())
             .collect();
+        let rows: Vec<usize> = places.iter().map(|&i| candidates[i].row).collect();
         let Some(mut cosines) = self
-            .stored_cosines(&texts, &ends)
+            .stored_cosines(&texts, &rows, &ends)
             .or_else(|| self.computed_cosines(&texts, &ends))
         else {
             return by_position;
@@ -133,15 +134,28 @@ impl SentenceReader<'_> {
     }
 
     /// The cosines of each text's sentences (`None` for a text without), from the vectors
-    /// stored at index time; `None` unless all of them are stored.
-    fn stored_cosines(&self, texts: &[&str], ends: &[Vec<usize>]) -> Option<Vec<Option<Vec<f32>>>> {
-        let stored = self.stored?;
+    /// stored at index time (the text's passage is at `rows`); `None` unless all of them are
+    /// stored.
+    fn stored_cosines(
+        &self,
+        texts: &[&str],
+        rows: &[usize],
+        ends: &[Vec<usize>],
+    ) -> Option<Vec<Option<Vec<f32>>>> {
+        let (passages, sentences) = self.stored?;
         let question = QueryVector::new(&self.question);
         texts
             .iter()
+            .zip(rows)
             .zip(ends)
-            .map(|(text, ends)| {
-                let cosines = stored.cosines(&question, passage_key(text), ends.len())?;
+            .map(|((text, &row), ends)| {
+                let key = passage_key(text);
+                // Sentences are stored against their passage's own vector.
+                if row >= passages.len() || passages.key(row) != key {
+                    return None;
+                }
+                let to_passage = dot(&self.question, &passages.dequantized(row));
+                let cosines = sentences.cosines(&question, to_passage, key, ends.len())?;
                 Some(Some(cosines).filter(|c| !c.is_empty()))
             })
             .collect()
@@ -167,7 +181,7 @@ impl SentenceReader<'_> {
                     let of_sentences: Vec<f32> = passage
                         .parts
                         .iter()
-                        .map(|part| part.iter().zip(&self.question).map(|(a, b)| a * b).sum())
+                        .map(|part| dot(part, &self.question))
                         .collect();
                     Some(of_sentences).filter(|c| !c.is_empty())
                 })
@@ -214,6 +228,10 @@ fn sentence_shifts(best: &[Option<f32>], units_per_cosine: f32) -> Vec<f32> {
             })
         })
         .collect()
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Indices of `scores`, best first; equal scores (to the ranking's rounding) keep their order.

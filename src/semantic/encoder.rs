@@ -146,6 +146,8 @@ pub struct Encoder {
     info: ModelInfo,
     /// Calls that ran the model, for tests and diagnostics.
     runs: std::sync::atomic::AtomicU64,
+    /// [`Self::centre`], computed once.
+    centre: std::sync::OnceLock<Vec<f32>>,
 }
 
 /// The model's tensors, taken out one by one as the layers are built.
@@ -259,7 +261,18 @@ impl Encoder {
             layers,
             info,
             runs: std::sync::atomic::AtomicU64::new(0),
+            centre: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The model's centre, what stored vectors are kept relative to ([`super::centre`]);
+    /// computed on first use (one batch of short texts).
+    pub fn centre(&self) -> ModelResult<&[f32]> {
+        if let Some(centre) = self.centre.get() {
+            return Ok(centre);
+        }
+        let centre = super::centre::compute(self)?;
+        Ok(self.centre.get_or_init(|| centre))
     }
 
     /// How many [`Self::embed`] and [`Self::embed_parts`] calls have run the model so far: lets

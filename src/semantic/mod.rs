@@ -6,6 +6,7 @@
 //! ([`huggingface`]: quantized here). Nothing is downloaded at run time.
 
 pub mod cache;
+pub mod centre;
 pub mod encoder;
 pub mod huggingface;
 pub mod model_file;
@@ -46,6 +47,10 @@ pub enum ModelError {
     /// The tokenizer could not be built, loaded or run.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    /// A vector file written by an earlier version, in a layout this one no longer reads: the
+    /// vectors are computed again, nothing is damaged.
+    #[error("{0}: vectors of an earlier version")]
+    EarlierVersion(PathBuf),
 }
 
 impl ModelError {

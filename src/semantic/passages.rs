@@ -5,10 +5,10 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::cache::EmbeddingCache;
+use super::cache::{EmbeddingCache, Record};
 use super::encoder::{Encoder, Prefix};
-use super::sentences::{sentence_key, SentenceVectors};
-use super::vectors::{passage_key, PassageVectors};
+use super::sentences::{sentence_key, SentenceRow, SentenceVectors};
+use super::vectors::{dequantize_row, passage_key, quantize_row, PassageVectors};
 use super::ModelResult;
 use crate::quote::sentence_ends;
 
@@ -24,8 +24,6 @@ pub struct Embedded {
     pub sentences: Option<SentenceVectors>,
     /// Passages computed by this call.
     pub computed: usize,
-    /// Every cache key the generation uses (passages, then sentences): what the cache keeps.
-    pub keys: Vec<u64>,
 }
 
 /// A generation's passage texts in row order, with their cache keys hashed once (a million
@@ -43,6 +41,17 @@ impl KeyedTexts {
         let keys = texts.iter().map(|t| passage_key(t)).collect();
         let ends = sentences.then(|| texts.iter().map(|t| sentence_ends(t)).collect());
         KeyedTexts { texts, keys, ends }
+    }
+
+    /// Every cache key these passages use: theirs, then their sentences' when wanted.
+    pub fn all_keys(&self) -> Vec<u64> {
+        let mut keys = self.keys.clone();
+        if let Some(ends) = &self.ends {
+            for (key, ends) in self.keys.iter().zip(ends) {
+                keys.extend((0..ends.len()).map(|j| sentence_key(*key, j)));
+            }
+        }
+        keys
     }
 
     /// Number of passages.
@@ -64,9 +73,9 @@ pub fn missing(passages: &KeyedTexts, cache: &EmbeddingCache) -> Vec<usize> {
         .filter(|&i| {
             let key = passages.keys[i];
             let lacks_sentence = passages.ends.as_ref().is_some_and(|ends| {
-                (0..ends[i].len()).any(|j| cache.get(sentence_key(key, j)).is_none())
+                (0..ends[i].len()).any(|j| cache.sentence(sentence_key(key, j)).is_none())
             });
-            (cache.get(key).is_none() || lacks_sentence) && seen.insert(key)
+            (cache.passage(key).is_none() || lacks_sentence) && seen.insert(key)
         })
         .collect()
 }
@@ -81,6 +90,7 @@ pub fn embed_passages(
     cancel: &AtomicBool,
     progress: &indicatif::ProgressBar,
 ) -> ModelResult<Option<Embedded>> {
+    let (storage, centre) = (cache.storage(), cache.centre().to_vec());
     let missing = missing(passages, cache);
     let (texts, keys, ends) = (&passages.texts, &passages.keys, &passages.ends);
     progress.set_length(missing.len() as u64);
@@ -89,56 +99,64 @@ pub fn embed_passages(
             return Ok(None);
         }
         let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_str()).collect();
-        let keyed: Vec<(u64, Vec<f32>)> = match ends {
-            None => {
-                let vectors = encoder.embed(&batch, Prefix::Passage)?;
-                chunk.iter().map(|&i| keys[i]).zip(vectors).collect()
-            }
+        let embedded = match ends {
             Some(ends) => {
                 let batch_ends: Vec<Vec<usize>> = chunk.iter().map(|&i| ends[i].clone()).collect();
-                let embedded = encoder.embed_parts(&batch, &batch_ends, Prefix::Passage)?;
-                let mut keyed = Vec::new();
-                for (&i, passage) in chunk.iter().zip(embedded) {
-                    // A passage vector already cached stays as it is: the same text keeps the
-                    // same vector whichever way it was computed.
-                    if cache.get(keys[i]).is_none() {
-                        keyed.push((keys[i], passage.whole));
-                    }
-                    keyed.extend(
-                        passage
-                            .parts
-                            .into_iter()
-                            .enumerate()
-                            .map(|(j, part)| (sentence_key(keys[i], j), part)),
-                    );
-                }
-                keyed
+                encoder.embed_parts(&batch, &batch_ends, Prefix::Passage)?
             }
+            None => encoder
+                .embed(&batch, Prefix::Passage)?
+                .into_iter()
+                .map(|whole| super::Embedded {
+                    whole,
+                    parts: Vec::new(),
+                })
+                .collect(),
         };
-        cache.append(&keyed)?;
+        let mut records = Vec::new();
+        for (&i, passage) in chunk.iter().zip(embedded) {
+            // A passage vector already cached stays as it is, and its sentences are stored
+            // against it: the same text keeps the same vectors however it was computed.
+            let stored = match cache.passage(keys[i]) {
+                Some(stored) => stored.clone(),
+                None => {
+                    let stored = quantize_row(&passage.whole, &centre, storage);
+                    records.push(Record::Passage(keys[i], stored.clone()));
+                    stored
+                }
+            };
+            let as_stored = dequantize_row(stored.0, &stored.1, &centre);
+            records.extend(passage.parts.iter().enumerate().map(|(j, part)| {
+                let row = SentenceRow::encode(part, &as_stored, storage);
+                Record::Sentence(sentence_key(keys[i], j), row)
+            }));
+        }
+        cache.append(records)?;
         progress.inc(chunk.len() as u64);
     }
     let dimension = encoder.dimension();
     let sha = &encoder.info().sha256;
-    let mut vectors = PassageVectors::new(dimension, sha);
-    let mut all_keys = keys.clone();
+    let mut vectors = PassageVectors::new(dimension, sha, storage, centre);
     for key in keys {
-        push_cached(&mut vectors, cache, *key, dimension);
+        match cache.passage(*key) {
+            Some((scale, values)) => vectors.push_stored(*key, *scale, values),
+            // Unreachable: every missing key was appended above.
+            None => vectors.push(*key, &vec![0.0; dimension]),
+        }
     }
     let sentences = ends.as_ref().map(|ends| {
-        let mut rows = PassageVectors::new(dimension, sha);
+        let mut rows = SentenceVectors::new(dimension, sha, storage);
         let mut seen = HashSet::new();
         for (key, ends) in keys.iter().zip(ends) {
-            if !seen.insert(*key) {
-                continue;
-            }
-            for j in 0..ends.len() {
-                let sentence = sentence_key(*key, j);
-                push_cached(&mut rows, cache, sentence, dimension);
-                all_keys.push(sentence);
-            }
+            // Every missing key was appended above; were one absent, its passage would get no
+            // sentences, and re-reading would compute them.
+            let of_passage: Option<Vec<SentenceRow>> = (0..ends.len())
+                .map(|j| cache.sentence(sentence_key(*key, j)).cloned())
+                .collect();
+            let of_passage = of_passage.filter(|_| seen.insert(*key)).unwrap_or_default();
+            rows.push_passage(*key, of_passage);
         }
-        SentenceVectors::new(rows)
+        rows
     });
     tracing::info!(
         passages = texts.len(),
@@ -151,14 +169,5 @@ pub fn embed_passages(
         vectors,
         sentences,
         computed: missing.len(),
-        keys: all_keys,
     }))
-}
-
-fn push_cached(rows: &mut PassageVectors, cache: &EmbeddingCache, key: u64, dimension: usize) {
-    match cache.get(key) {
-        Some((scale, values)) => rows.push_stored(key, *scale, values),
-        // Unreachable: every missing key was appended above.
-        None => rows.push(key, &vec![0.0; dimension]),
-    }
 }

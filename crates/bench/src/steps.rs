@@ -145,8 +145,27 @@ pub fn query(
             by_kind.entry(q.kind.clone()).or_default().push(us);
         }
     }
+    let snapshot = library.snapshot();
+    let embedding_bytes_per_passage = snapshot.vectors.is_some().then(|| {
+        let size = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
+        let files = [
+            snapshot
+                .dir
+                .join(coverage_bot::semantic::vectors::VECTORS_FILE),
+            snapshot
+                .dir
+                .join(coverage_bot::semantic::sentences::SENTENCES_FILE),
+            config
+                .index
+                .dir
+                .join(coverage_bot::semantic::cache::CACHE_FILE),
+        ];
+        let total: u64 = files.iter().map(|f| size(f)).sum();
+        total as f64 / snapshot.catalog.passages.max(1) as f64
+    });
     Ok(QueryResult {
         label: label.to_string(),
+        embedding_bytes_per_passage,
         passages: library.status().passages,
         all: Latency::of(&all),
         by_kind: by_kind
