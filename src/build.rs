@@ -218,8 +218,17 @@ pub(crate) fn embed_generation(
     let Some(embedded) = embedded else {
         return Ok(None);
     };
-    if let Some(sentences) = &embedded.sentences {
-        sentences.write(&generation.join(SENTENCES_FILE))?;
+    let sentences_file = generation.join(SENTENCES_FILE);
+    match &embedded.sentences {
+        Some(sentences) => sentences.write(&sentences_file)?,
+        // Sentence vectors an earlier pass stored in this generation (ours, under our name) no
+        // longer match its vectors: they go.
+        None => match std::fs::remove_file(&sentences_file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(crate::semantic::ModelError::io(&sentences_file, e).into())
+            }
+            _ => {}
+        },
     }
     // Written last: its presence is what says the generation's embeddings are complete.
     embedded.vectors.write(&generation.join(VECTORS_FILE))?;

@@ -391,17 +391,18 @@ fn compact_storage_takes_under_400_bytes_a_passage_and_answers_without_forward_p
     );
     drop(computed_again);
 
-    // Back to int8 storage: the vectors are recomputed on the next embedding pass.
+    // Back to the default (int8, sentences read at question time): the vectors are recomputed
+    // on the next embedding pass, and the compact sentence vectors leave the generation.
     drop((snapshot, library));
-    let mut config = semantic_config(&corpus, &root.path().join("data"));
-    config.semantic.sentence_vectors = SentenceVectors::Index;
-    let (library, _) = Library::open(config).unwrap();
+    let (library, _) = Library::open(semantic_config(&corpus, &root.path().join("data"))).unwrap();
     assert!(library.embeddings_pending());
     assert!(library.embed_pending().unwrap());
+    let snapshot = library.snapshot();
     assert_eq!(
-        library.snapshot().vectors.as_ref().map(|v| v.storage()),
+        snapshot.vectors.as_ref().map(|v| v.storage()),
         Some(Storage::Int8)
     );
+    assert!(!snapshot.dir.join("sentences.bin").exists());
 }
 
 #[test]
