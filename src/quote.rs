@@ -229,13 +229,76 @@ pub fn extract_quote(
         return passage_head(passage, max_chars);
     }
     let similarity = similarity.filter(|s| s.len() == sentences.len());
-    let anchor = pick_anchor(passage, &sentences, matcher, similarity);
+    let weights = sentence_weights(passage, &sentences, matcher, similarity);
+    let anchor = best_of(&weights, 0..sentences.len()).unwrap_or(0);
+    quote_around(
+        passage,
+        &sentences,
+        0..sentences.len(),
+        anchor,
+        matcher,
+        max_chars,
+        similarity,
+    )
+}
+
+/// A second quote of the same passage, from the sentences `first` (a quote of it, relative to
+/// the passage) left out: chosen as the first was, among the sentences before it or after it,
+/// and never overlapping it. `None` when `first` leaves no whole sentence out.
+pub fn extract_second_quote(
+    passage: &str,
+    tokens: &[MatchedToken],
+    matcher: &TermMatcher,
+    max_chars: usize,
+    similarity: Option<&[f32]>,
+    first: Span,
+) -> Option<Quote> {
+    let sentences = score_sentences(passage, tokens);
+    let similarity = similarity.filter(|s| s.len() == sentences.len());
+    let before = sentences
+        .iter()
+        .take_while(|s| s.span.end <= first.start)
+        .count();
+    let after = sentences
+        .iter()
+        .position(|s| s.span.start >= first.end)
+        .unwrap_or(sentences.len());
+    let weights = sentence_weights(passage, &sentences, matcher, similarity);
+    let anchor = best_of(&weights, (0..before).chain(after..sentences.len()))?;
+    let block = if anchor < before {
+        0..before
+    } else {
+        after..sentences.len()
+    };
+    Some(quote_around(
+        passage, &sentences, block, anchor, matcher, max_chars, similarity,
+    ))
+}
+
+/// The quote grown from the `anchor` sentence within the sentences `block` (which holds it).
+fn quote_around(
+    passage: &str,
+    sentences: &[ScoredSentence],
+    block: std::ops::Range<usize>,
+    anchor: usize,
+    matcher: &TermMatcher,
+    max_chars: usize,
+    similarity: Option<&[f32]>,
+) -> Quote {
     if sentences[anchor].chars() > max_chars {
         return cut_long_sentence(passage, &sentences[anchor], max_chars);
     }
-    let (first, last) = grow_window(&sentences, anchor, matcher, max_chars, similarity);
-    let span = Span::new(sentences[first].span.start, sentences[last].span.end);
-    let highlights = sentences[first..=last]
+    let offset = block.start;
+    let (first, last) = grow_window(
+        &sentences[block.clone()],
+        anchor - offset,
+        matcher,
+        max_chars,
+        similarity.map(|s| &s[block]),
+    );
+    let window = &sentences[offset + first..=offset + last];
+    let span = Span::new(window[0].span.start, window[window.len() - 1].span.end);
+    let highlights = window
         .iter()
         .flat_map(|s| s.ranges.iter().map(|r| r.relative_to(span.start)))
         .collect();
@@ -259,38 +322,41 @@ pub fn has_choice(passage: &str, sentences: usize, max_chars: usize) -> bool {
     sentences > 3 || passage.chars().count() > max_chars.min(CONTEXT_CHARS)
 }
 
-/// The sentence with the most question weight (and, given, similarity); the first one on a tie.
-fn pick_anchor(
+/// Each sentence's question weight (and, given, similarity): the anchor is the heaviest.
+fn sentence_weights(
     passage: &str,
     sentences: &[ScoredSentence],
     matcher: &TermMatcher,
     similarity: Option<&[f32]>,
-) -> usize {
+) -> Vec<f32> {
     // A sentence holding the kind of answer asked for (a date for "quand") gets a bonus worth
     // half an average term, among sentences that share the question's words.
     let total = matcher.total_weight().max(f32::EPSILON);
     let bonus = 0.5 / matcher.terms.len().max(1) as f32;
     let best_similarity = similarity.map_or(0.0, |s| s.iter().copied().fold(f32::MIN, f32::max));
-    let sentence_weight = |i: usize| {
-        let s = &sentences[i];
-        let base = matcher.weight(&s.found) / total;
-        let typed = match matcher.answer_type {
-            Some(t) if base > 0.0 && crate::answer_type::present(s.span.of(passage), t) => {
-                base + bonus
-            }
-            _ => base,
-        };
-        typed + similarity.map_or(0.0, |sims| SIMILARITY_WEIGHT * (sims[i] - best_similarity))
-    };
     (0..sentences.len())
-        .max_by(|&a, &b| {
-            let wa = sentence_weight(a);
-            let wb = sentence_weight(b);
-            wa.partial_cmp(&wb)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(b.cmp(&a))
+        .map(|i| {
+            let s = &sentences[i];
+            let base = matcher.weight(&s.found) / total;
+            let typed = match matcher.answer_type {
+                Some(t) if base > 0.0 && crate::answer_type::present(s.span.of(passage), t) => {
+                    base + bonus
+                }
+                _ => base,
+            };
+            typed + similarity.map_or(0.0, |sims| SIMILARITY_WEIGHT * (sims[i] - best_similarity))
         })
-        .unwrap_or(0)
+        .collect()
+}
+
+/// The heaviest of the `eligible` sentences; the first one on a tie.
+fn best_of(weights: &[f32], eligible: impl Iterator<Item = usize>) -> Option<usize> {
+    eligible.max_by(|&a, &b| {
+        weights[a]
+            .partial_cmp(&weights[b])
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(b.cmp(&a))
+    })
 }
 
 /// Grows the window `anchor..=anchor` to at most three sentences: first by neighbours that add new
@@ -499,6 +565,60 @@ mod tests {
     }
 
     #[test]
+    fn a_second_quote_takes_the_best_of_the_sentences_the_first_left_out() {
+        let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
+        let m = matcher(&mut a, "tramway septembre");
+        let tokens = m.matched_tokens(&mut a, SIX_SENTENCES);
+        // Room for two sentences: the first quote is the tram sentence and its closer
+        // neighbour; the commerce sentence, the closest of the rest, anchors the second.
+        let similarity = [0.80, 0.79, 0.86, 0.82, 0.84, 0.81];
+        let first = extract_quote(SIX_SENTENCES, &tokens, &m, 200, Some(&similarity));
+        let first_text = first.span.of(SIX_SENTENCES);
+        assert!(
+            first_text.starts_with("La nouvelle ligne") && first_text.ends_with("sous la place."),
+            "{first_text}"
+        );
+        let second = extract_second_quote(
+            SIX_SENTENCES,
+            &tokens,
+            &m,
+            200,
+            Some(&similarity),
+            first.span,
+        )
+        .unwrap();
+        let second_text = second.span.of(SIX_SENTENCES);
+        assert!(!second.span.overlaps(first.span));
+        assert!(
+            second_text.starts_with("Les commerçants") && second_text.ends_with("des élus."),
+            "{second_text}"
+        );
+        // The second never reaches across the first: with the best of the rest before it, it
+        // stays before it.
+        let before = [0.84, 0.79, 0.86, 0.82, 0.80, 0.81];
+        let first = extract_quote(SIX_SENTENCES, &tokens, &m, 200, Some(&before));
+        let second =
+            extract_second_quote(SIX_SENTENCES, &tokens, &m, 200, Some(&before), first.span)
+                .unwrap();
+        assert!(second.span.end <= first.span.start);
+        assert!(second
+            .span
+            .of(SIX_SENTENCES)
+            .starts_with("Le conseil municipal"));
+    }
+
+    #[test]
+    fn no_second_quote_when_the_first_holds_every_sentence() {
+        let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
+        let passage = "Le tramway ouvrira en septembre. Le chantier a pris du retard.";
+        let m = matcher(&mut a, "tramway");
+        let tokens = m.matched_tokens(&mut a, passage);
+        let first = extract_quote(passage, &tokens, &m, 500, None);
+        assert_eq!(first.span, Span::new(0, passage.len()));
+        assert!(extract_second_quote(passage, &tokens, &m, 500, None, first.span).is_none());
+    }
+
+    #[test]
     fn shared_words_outweigh_a_small_similarity_gap() {
         let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
         let m = matcher(&mut a, "commerçants compensations");
@@ -661,6 +781,12 @@ mod tests {
             prop_assert!(quote.chars().count() <= max_chars, "{} chars", quote.chars().count());
             for h in &q.highlights {
                 prop_assert!(quote.is_char_boundary(h.start) && quote.is_char_boundary(h.end) && h.end <= quote.len());
+            }
+            if let Some(second) = extract_second_quote(&passage, &tokens, &m, max_chars, None, q.span) {
+                prop_assert!(!second.span.overlaps(q.span));
+                prop_assert!(second.span.end <= passage.len());
+                prop_assert!(passage.is_char_boundary(second.span.start) && passage.is_char_boundary(second.span.end));
+                prop_assert!(passage[second.span.start..second.span.end].chars().count() <= max_chars);
             }
         }
     }

@@ -38,10 +38,10 @@ fn run(name: &str) -> EvalReport {
     report
 }
 
-/// Measured (AVX-512 VNNI, Q8_0 layers): all src@1 .952 quote@1 .806 quote@3 .871; English
-/// quote@1 .750; French paraphrases quote@1 .704 (.593 before the best article's passages were
-/// re-read by sentence); keyword, no-accent and typo src@1 1.0; 3 of 10 no-answer questions
-/// abstained, none of the 62 answerable.
+/// Measured (AVX-512 VNNI, Q8_0 layers): all src@1 .952 quote@1 .806 quote@3 .903 (.871 before
+/// the second quote of the first passage); English quote@1 .750; French paraphrases quote@1
+/// .704 (.593 before the best article's passages were re-read by sentence); keyword, no-accent
+/// and typo src@1 1.0; 3 of 10 no-answer questions abstained, none of the 62 answerable.
 #[test]
 #[ignore = "minutes long; needs ../shared/eval-dev: run with --ignored"]
 fn news_dev_stays_above_its_floors() {
@@ -49,6 +49,7 @@ fn news_dev_stays_above_its_floors() {
     let all = &report.overall;
     assert!(all.src_at_1 >= 0.92, "src@1 {}", all.src_at_1);
     assert!(all.quote_at_1 >= 0.75, "quote@1 {}", all.quote_at_1);
+    assert!(all.quote_at_3 >= 0.87, "quote@3 {}", all.quote_at_3);
     // 9 of 12 since quotes are chosen by sentence similarity (one English question's closest
     // sentence is not the one with the expected words); 10 of 12 before.
     assert!(report.by_kind["en"].quote_at_1 >= 0.75, "English quote@1");
@@ -70,7 +71,8 @@ fn news_dev_stays_above_its_floors() {
     );
 }
 
-/// Measured (AVX-512 VNNI, Q8_0 layers): src@1 .920, quote@1 .764, quote@3 .876; 8 of 30
+/// Measured (AVX-512 VNNI, Q8_0 layers): src@1 .920, quote@1 .764, quote@3 .896 (.876 before the
+/// second quote of the first passage); 8 of 30
 /// no-answer questions abstained, 3 of 250 answerable. On plain AVX2 (Q6K layers) a few
 /// borderline answers move: before the deviation floors and the second window's quote it gave
 /// .920 / .740 / .816 there, against .916 / .756 / .836 here.
@@ -81,7 +83,7 @@ fn piaf_dev_stays_above_its_floors() {
     let qa = &report.by_kind["qa-fr"];
     assert!(qa.src_at_1 >= 0.90, "src@1 {}", qa.src_at_1);
     assert!(qa.quote_at_1 >= 0.73, "quote@1 {}", qa.quote_at_1);
-    assert!(qa.quote_at_3 >= 0.84, "quote@3 {}", qa.quote_at_3);
+    assert!(qa.quote_at_3 >= 0.87, "quote@3 {}", qa.quote_at_3);
     assert!(
         qa.false_abstentions as f32 <= 0.03 * 250.0,
         "false abstentions {}",
