@@ -569,24 +569,28 @@ mod tests {
         let mut a = Analyzers::new(crate::language::Language::Fr, &[]);
         let m = matcher(&mut a, "tramway septembre");
         let tokens = m.matched_tokens(&mut a, SIX_SENTENCES);
-        // Room for two sentences: the first quote is the tram sentence and its closer
-        // neighbour; the commerce sentence, the closest of the rest, anchors the second.
-        let similarity = [0.80, 0.79, 0.86, 0.82, 0.84, 0.81];
-        let first = extract_quote(SIX_SENTENCES, &tokens, &m, 200, Some(&similarity));
+        // Both quotes with room for two sentences, for the sentences' similarities.
+        let quotes = |similarity: &[f32]| {
+            let first = extract_quote(SIX_SENTENCES, &tokens, &m, 200, Some(similarity));
+            let second = extract_second_quote(
+                SIX_SENTENCES,
+                &tokens,
+                &m,
+                200,
+                Some(similarity),
+                first.span,
+            )
+            .unwrap();
+            (first, second)
+        };
+        // The first quote is the tram sentence and its closer neighbour; the commerce sentence,
+        // the closest of the rest, anchors the second.
+        let (first, second) = quotes(&[0.80, 0.79, 0.86, 0.82, 0.84, 0.81]);
         let first_text = first.span.of(SIX_SENTENCES);
         assert!(
             first_text.starts_with("La nouvelle ligne") && first_text.ends_with("sous la place."),
             "{first_text}"
         );
-        let second = extract_second_quote(
-            SIX_SENTENCES,
-            &tokens,
-            &m,
-            200,
-            Some(&similarity),
-            first.span,
-        )
-        .unwrap();
         let second_text = second.span.of(SIX_SENTENCES);
         assert!(!second.span.overlaps(first.span));
         assert!(
@@ -595,11 +599,7 @@ mod tests {
         );
         // The second never reaches across the first: with the best of the rest before it, it
         // stays before it.
-        let before = [0.84, 0.79, 0.86, 0.82, 0.80, 0.81];
-        let first = extract_quote(SIX_SENTENCES, &tokens, &m, 200, Some(&before));
-        let second =
-            extract_second_quote(SIX_SENTENCES, &tokens, &m, 200, Some(&before), first.span)
-                .unwrap();
+        let (first, second) = quotes(&[0.84, 0.79, 0.86, 0.82, 0.80, 0.81]);
         assert!(second.span.end <= first.span.start);
         assert!(second
             .span
