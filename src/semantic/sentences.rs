@@ -11,7 +11,9 @@
 //! dimensions, so that a passage and its sentences take under 400 bytes even for
 //! Wikipedia-style paragraphs of about three sentences. A cosine is then the passage's plus
 //! `scale × Σ ±question`. One bit a value is close to the best any code of that size can do
-//! for such differences, and it is coarse: see the README's figures for what it costs.
+//! for such differences, and it is coarse: see the README's figures for what it costs. The
+//! scale that makes the estimate of `question · (sentence − passage)` unbiased (`‖d‖² / Σ|dᵢ|`,
+//! about 1.6 times this one) changed no answer on any development set.
 //!
 //! The file lists each passage row's sentence count, so sentences need no stored key: a
 //! sentence's key is derived from its passage text's key and its place in the passage
