@@ -142,6 +142,8 @@ pub struct Analyzers {
     pub exact: TextAnalyzer,
     /// Identifies the analysis, stems included; stored beside the index.
     pub version: String,
+    /// The corpus language.
+    pub language: Language,
 }
 
 impl std::fmt::Debug for Analyzers {
@@ -204,6 +206,7 @@ impl Analyzers {
             stemmed,
             exact,
             version: String::new(),
+            language,
         };
         analyzers.version = analyzers.fingerprint(language, &extras);
         analyzers

@@ -76,6 +76,31 @@ impl Language {
         }
     }
 
+    /// The language as `whatlang` names it.
+    pub const fn detected_as(self) -> whatlang::Lang {
+        use whatlang::Lang;
+        match self {
+            Language::Fr => Lang::Fra,
+            Language::En => Lang::Eng,
+            Language::De => Lang::Deu,
+            Language::Es => Lang::Spa,
+            Language::It => Lang::Ita,
+            Language::Pt => Lang::Por,
+            Language::Nl => Lang::Nld,
+            Language::Da => Lang::Dan,
+            Language::Fi => Lang::Fin,
+            Language::Hu => Lang::Hun,
+            Language::No => Lang::Nob,
+            Language::Ro => Lang::Ron,
+            Language::Ru => Lang::Rus,
+            Language::Sv => Lang::Swe,
+            Language::Tr => Lang::Tur,
+            Language::Ar => Lang::Ara,
+            Language::El => Lang::Ell,
+            Language::Ta => Lang::Tam,
+        }
+    }
+
     /// tantivy's stemmer (and stop-word) language.
     pub const fn stemming(self) -> Stemming {
         match self {

@@ -448,6 +448,7 @@ fn prepare(
         matcher: TermMatcher {
             terms: weighed.terms,
             answer_type: crate::answer_type::expected(&text),
+            other_language: crate::question_language::in_other_language(&text, analyzers.language),
         },
         names_unknown: weighed.names_unknown,
     }))

@@ -39,7 +39,8 @@ fn run(name: &str) -> EvalReport {
 }
 
 /// Measured (AVX-512 VNNI, Q8_0 layers): all src@1 .952 quote@1 .806 quote@3 .903 (.871 before
-/// the second quote of the first passage); English quote@1 .750; French paraphrases quote@1
+/// the second quote of the first passage); English quote@1 .833 (.750 before other-language
+/// questions' sentences were chosen by similarity alone); French paraphrases quote@1
 /// .704 (.593 before the best article's passages were re-read by sentence); keyword, no-accent
 /// and typo src@1 1.0; 3 of 10 no-answer questions abstained, none of the 62 answerable.
 #[test]
@@ -50,9 +51,8 @@ fn news_dev_stays_above_its_floors() {
     assert!(all.src_at_1 >= 0.92, "src@1 {}", all.src_at_1);
     assert!(all.quote_at_1 >= 0.75, "quote@1 {}", all.quote_at_1);
     assert!(all.quote_at_3 >= 0.87, "quote@3 {}", all.quote_at_3);
-    // 9 of 12 since quotes are chosen by sentence similarity (one English question's closest
-    // sentence is not the one with the expected words); 10 of 12 before.
-    assert!(report.by_kind["en"].quote_at_1 >= 0.75, "English quote@1");
+    // 10 of 12: the target.
+    assert!(report.by_kind["en"].quote_at_1 >= 0.80, "English quote@1");
     assert!(
         report.by_kind["fr"].quote_at_1 >= 0.63,
         "French paraphrase quote@1"
