@@ -16,7 +16,7 @@
 //! | **`whatlang` and its language's stop words outnumber the corpus's, or a reliable guess** | 19 | 1 |
 //!
 //! "How far from our Sun is the planet PH1?" is a guess of low confidence (0.21) that the stop
-//! words confirm (5 English, none French).
+//! words confirm ("is" and "the" are English stop words; none of its words is a French one).
 
 use tantivy::tokenizer::{LowerCaser, SimpleTokenizer, StopWordFilter, TextAnalyzer};
 
