@@ -26,8 +26,8 @@ pub struct TermMatcher {
     /// The kind of answer the question asks for, if its wording says.
     pub answer_type: Option<crate::answer_type::AnswerType>,
     /// Whether the question is written in another language than the corpus
-    /// ([`crate::question_language`]): its sentences are then chosen by their similarity to it,
-    /// [`OTHER_LANGUAGE_SIMILARITY_WEIGHT`].
+    /// ([`crate::question_language`]): the passage's sentences are then chosen by their
+    /// similarity to it, [`OTHER_LANGUAGE_SIMILARITY_WEIGHT`].
     pub other_language: bool,
 }
 
@@ -134,9 +134,10 @@ const CONTEXT_CHARS: usize = 500;
 /// weighted words when the anchor sentence is chosen: `share + SIMILARITY_WEIGHT × (cosine − best
 /// cosine in the passage)`. e5's cosines between sentences of one passage differ by 0.01–0.05, so
 /// a 0.05 gap weighs as half of the question's words: words decide when they differ clearly, the
-/// vectors otherwise (and alone for a question in another language). Chosen on the development
-/// sets (first quote holding the answer, `coverage-bot eval`), with the context grown toward the
-/// neighbour closer to the question:
+/// vectors otherwise (alone when no word is shared; a question in another language weighs them
+/// far more, [`OTHER_LANGUAGE_SIMILARITY_WEIGHT`]). Chosen on the development sets (first quote
+/// holding the answer, `coverage-bot eval`), with the context grown toward the neighbour closer
+/// to the question:
 ///
 /// | sentence choice | piaf-dev quote@1 | news-dev fr / en / keyword quote@1 |
 /// |---|---|---|
@@ -151,9 +152,10 @@ const CONTEXT_CHARS: usize = 500;
 const SIMILARITY_WEIGHT: f32 = 10.0;
 
 /// [`SIMILARITY_WEIGHT`] for a question in another language than the corpus: the similarity
-/// decides and the words only break ties. Such a question's words find only names and numbers,
-/// and every sentence of the article about them holds those: "How far from our Sun is the planet
-/// PH1?" took the sentence naming PH1 over the one giving its distance, 0.004 closer in cosine.
+/// decides and the words only break near-ties (a whole question's words weigh about 0.001 of
+/// cosine). Such a question's words find only names and numbers, and every sentence of the
+/// article about them holds those: "How far from our Sun is the planet PH1?" took the sentence
+/// naming PH1 over the one giving its distance, 0.004 closer in cosine.
 /// Chosen on the development sets (first quote holding the answer, `coverage-bot eval`, sentence
 /// vectors computed at question time; stored int8 vectors gave the same; compact 1-bit ones
 /// changed nothing):
