@@ -29,7 +29,7 @@ pub mod messages;
 pub mod page;
 pub(crate) mod passage;
 pub(crate) mod paths;
-pub mod question_language;
+pub(crate) mod question_language;
 pub(crate) mod quote;
 pub mod render;
 pub mod search;

@@ -1,7 +1,7 @@
 //! Whether a question is written in another language than the corpus (an English question on
 //! French news). Its words then find only names and numbers, which every sentence of the
-//! article about them shares, so quotes choose sentences by their meaning (the matcher's
-//! `other_language`, in `quote.rs`).
+//! article about them shares, so quotes choose sentences by their meaning
+//! ([`crate::quote::TermMatcher::other_language`]).
 //!
 //! `whatlang` guesses the language among the supported ones (letter trigrams and frequencies).
 //! A short question fools it often, so a guess it does not call reliable must be confirmed by

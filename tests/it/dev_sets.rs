@@ -38,9 +38,9 @@ fn run(name: &str) -> EvalReport {
     report
 }
 
-/// Measured (AVX-512 VNNI, Q8_0 layers): all src@1 .952 quote@1 .806 quote@3 .903 (.871 before
-/// the second quote of the first passage); English quote@1 .833 (.750 before other-language
-/// questions' sentences were chosen by similarity alone); French paraphrases quote@1
+/// Measured (AVX-512 VNNI, Q8_0 layers): all src@1 .952 quote@1 .823 quote@3 .903 (.871 before
+/// the second quote of the first passage); English quote@1 .833 (.750 before a question in
+/// another language had its sentence chosen by similarity first); French paraphrases quote@1
 /// .704 (.593 before the best article's passages were re-read by sentence); keyword, no-accent
 /// and typo src@1 1.0; 3 of 10 no-answer questions abstained, none of the 62 answerable.
 #[test]
